@@ -1,0 +1,69 @@
+"""The `kg` command: one subcommand per job, each defined in its own module.
+
+A subcommand module provides `add_arguments(parser)` and `command(args, config) -> int`
+(the exit code). Modules keep heavy imports (rdflib, pyshacl...) inside functions so that
+`kg --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from . import __version__
+from .config import from_env
+from .errors import KgError
+
+# subcommand -> (module, one-line help)
+COMMANDS = {
+    "build": ("kg.build", "build the graph from ontology/ and data/ into the build directory"),
+    "validate": ("kg.validate", "validate the built graph (or given files) against the SHACL shapes"),
+    "serve": ("kg.web.server", "serve the SPARQL endpoint, entity pages and downloads"),
+    "dump": ("kg.dump", "write the downloadable dumps and their VoID description"),
+    "link": ("kg.link", "Wikidata links: report, or propose candidates for review"),
+    "diff": ("kg.diff", "added and removed triples between two dumps, grouped by entity"),
+    "query": ("kg.query", "run a SPARQL query or a named query from queries/ on the built graph"),
+}
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+    parser = argparse.ArgumentParser(prog="kg", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"kg {__version__}")
+    parser.add_argument("--base", help="base IRI of the dataset (default: KG_BASE or http://127.0.0.1:8000/)")
+    parser.add_argument("--build-dir", help="build directory (default: KG_BUILD_DIR or ./build)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    modules = {}
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(sub)
+        modules[name] = module
+    return parser, modules
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, modules = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = from_env(base=args.base, build_dir=args.build_dir)
+        return modules[args.command].command(args, config)
+    except KgError as exc:
+        print(f"kg {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ValueError as exc:  # a setting that does not parse (KG_PORT=abc, --base without '/')
+        print(f"kg {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Settings as data: one Config object; environment variables and CLI flags map onto it.
+
+Every setting has a default here, can be overridden by an environment variable KG_<NAME>
+(e.g. KG_BASE, KG_PORT, KG_TIMEOUT) and, for the commands that take them, by a CLI flag.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: The project's root: the folder holding pyproject.toml, ontology/, data/ and queries/.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """An RDF file to serve; `graph` is the named graph to load it into (None: as the file says)."""
+
+    path: Path
+    graph: str | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> "DataFile":
+        """Parse `FILE` or `FILE@IRI` (the form `kg serve --data` takes)."""
+        path, sep, graph = spec.partition("@")
+        if sep and not graph:
+            raise ValueError(f"--data {spec!r}: nothing after '@' (expected FILE@IRI)")
+        return cls(Path(path), graph or None)
+
+
+@dataclass(frozen=True)
+class Config:
+    # Where things are.
+    root: Path = PROJECT_ROOT
+    build_dir: Path = PROJECT_ROOT / "build"
+    # The one base every IRI of the dataset lives under. The default makes every IRI
+    # dereferenceable on the local server; set KG_BASE to the public URL when publishing.
+    base: str = "http://127.0.0.1:8000/"
+    # Serving.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    data_files: tuple[DataFile, ...] = ()  # empty: serve the built dataset
+    timeout: float = 10.0  # seconds per query
+    max_rows: int = 10_000  # rows per SELECT result (more are cut, and the response says so)
+    max_result_bytes: int = 50_000_000
+    max_body_bytes: int = 1_000_000  # request bodies over this get 413
+    max_query_nesting: int = 64  # deeper {, ( nesting gets 400 before it reaches the parser
+    cors: bool = True
+    federation_allowlist: tuple[str, ...] = ()  # SERVICE endpoints allowed; empty = none
+    # Release.
+    version: str = "2026.11.25"
+    licence: str = "https://creativecommons.org/licenses/by/4.0/"
+
+    # Derived locations -------------------------------------------------------
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def article_path(self) -> Path:
+        return self.data_dir / "sources" / "article.txt"
+
+    @property
+    def dataset_path(self) -> Path:
+        """The built dataset (all named graphs) the server loads by default."""
+        return self.build_dir / "dataset.nq"
+
+    # Graph names ------------------------------------------------------------
+    def graph(self, name: str) -> str:
+        """IRI of one of the dataset's named graphs: asserted, inferred, ontology."""
+        return f"{self.base}graph/{name}"
+
+    @property
+    def ontology_ns(self) -> str:
+        return f"{self.base}ontology#"
+
+    def replace(self, **changes) -> "Config":
+        return dataclasses.replace(self, **changes)
+
+
+_ENV_TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
+
+
+def from_env(environ: dict[str, str] | None = None, **overrides) -> Config:
+    """A Config from defaults, then KG_* environment variables, then explicit overrides."""
+    environ = os.environ if environ is None else environ
+    values: dict = {}
+    for f in dataclasses.fields(Config):
+        raw = environ.get(f"KG_{f.name.upper()}")
+        if raw is not None and f.name != "data_files":
+            values[f.name] = _coerce(f.name, raw)
+    for name, value in overrides.items():
+        if value is not None:
+            values[name] = _coerce(name, value) if isinstance(value, str) else value
+    config = Config(**values)
+    _check(config)
+    return config
+
+
+def _coerce(name: str, raw: str):
+    kind = str(_ENV_TYPES[name])
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if kind == "Path":
+            return Path(raw)
+        if kind.startswith("tuple[str"):
+            return tuple(s for s in raw.split(",") if s)
+    except ValueError:
+        raise ValueError(f"KG_{name.upper()}={raw!r}: not a valid {kind}") from None
+    return raw
+
+
+def _check(config: Config) -> None:
+    if not config.base.startswith(("http://", "https://")) or not config.base.endswith("/"):
+        raise ValueError(f"base {config.base!r} must be an http(s) IRI ending in '/'")
+    if config.timeout <= 0:
+        raise ValueError("timeout must be positive")
+    if config.max_rows <= 0:
+        raise ValueError("max-rows must be positive")

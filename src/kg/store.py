@@ -1,0 +1,67 @@
+"""The embedded query store: RDF files loaded into an in-memory pyoxigraph Store.
+
+pyoxigraph is the query engine (measured ~5x faster than rdflib's in-memory store on this
+graph's queries, see bench/); rdflib stays the tool for building, validating and inferring.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .config import DataFile
+from .errors import KgError
+
+# File suffix -> pyoxigraph format. Triples formats go to the default graph (or FILE@IRI's graph).
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nq": ox.RdfFormat.N_QUADS,
+}
+QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
+
+
+def rdf_format(path: Path) -> ox.RdfFormat:
+    try:
+        return FORMATS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise KgError(f"unknown RDF file type {path.suffix!r} (known: {known})", str(path)) from None
+
+
+def load_store(files: list[DataFile] | tuple[DataFile, ...]) -> ox.Store:
+    """Load every file into one in-memory store; a bad file raises KgError with file and line."""
+    store = ox.Store()
+    for data_file in files:
+        load_file(store, data_file)
+    return store
+
+
+def load_file(store: ox.Store, data_file: DataFile) -> None:
+    path = Path(data_file.path)
+    fmt = rdf_format(path)
+    if data_file.graph and fmt in QUAD_FORMATS:
+        raise KgError("FILE@IRI is for triple files; TriG and N-Quads name their own graphs", str(path))
+    to_graph = ox.NamedNode(data_file.graph) if data_file.graph else None
+    try:
+        with path.open("rb") as handle:
+            store.bulk_load(handle, fmt, base_iri=path.resolve().as_uri(), to_graph=to_graph)
+    except FileNotFoundError:
+        raise KgError("no such file", str(path)) from None
+    except SyntaxError as exc:
+        raise KgError(f"not valid {fmt.name}: {exc}", str(path), _line_of(exc)) from None
+    except ValueError as exc:  # e.g. an invalid graph IRI after '@'
+        raise KgError(str(exc), str(path)) from None
+
+
+def _line_of(exc: SyntaxError) -> int | None:
+    if getattr(exc, "lineno", None):
+        return exc.lineno
+    match = re.search(r"line (\d+)|at (\d+):", str(exc))
+    return int(match.group(1) or match.group(2)) if match else None

@@ -1,0 +1,50 @@
+"""The dataset a server instance answers from: the store plus what HTTP caching needs."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import current_app
+
+from ..config import Config, DataFile
+from ..errors import KgError
+from ..store import load_store
+
+
+@dataclass
+class Dataset:
+    store: ox.Store
+    files: tuple[DataFile, ...]
+    etag: str  # a strong validator: hash of every served file's bytes (the build's hash)
+    last_modified: datetime
+
+
+def served_files(config: Config) -> tuple[DataFile, ...]:
+    """The files to serve: those given with --data, else the built dataset."""
+    if config.data_files:
+        return config.data_files
+    if not config.dataset_path.exists():
+        raise KgError("no built dataset here: run `kg build` first, or pass --data FILE", str(config.dataset_path))
+    return (DataFile(config.dataset_path),)
+
+
+def load_dataset(config: Config) -> Dataset:
+    files = served_files(config)
+    store = load_store(files)
+    digest = hashlib.sha256()
+    newest = 0.0
+    for data_file in files:
+        path = Path(data_file.path)
+        digest.update(f"{data_file.graph}\0".encode())
+        digest.update(path.read_bytes())
+        newest = max(newest, path.stat().st_mtime)
+    modified = datetime.fromtimestamp(int(newest), tz=timezone.utc)
+    return Dataset(store=store, files=files, etag=digest.hexdigest()[:32], last_modified=modified)
+
+
+def current_dataset() -> Dataset:
+    return current_app.extensions["kg.dataset"]

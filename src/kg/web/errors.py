@@ -1,0 +1,65 @@
+"""One error shape for the whole HTTP API, a request id on every response, no traceback to clients.
+
+JSON errors look like {"error": "not_found", "message": "...", "status": 404}. The SPARQL
+protocol routes answer errors in plain text (the spec allows it, and SPARQL clients show it
+as is): they call `protocol_error` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("kg.web")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_assign_request_id)
+    app.after_request(_add_request_id_header)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def request_id() -> str:
+    return getattr(g, "request_id", "-")
+
+
+def _assign_request_id() -> None:
+    g.request_id = uuid.uuid4().hex[:16]
+
+
+def _add_request_id_header(response: Response) -> Response:
+    response.headers["X-Request-Id"] = request_id()
+    return response
+
+
+def api_error(status: int, error: str, message: str, headers: dict | None = None) -> Response:
+    """The JSON error response every non-SPARQL route uses."""
+    log.info("request %s: %s %s -> %d %s: %s", request_id(), request.method, request.path, status, error, message)
+    response = jsonify(error=error, message=message, status=status)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def protocol_error(status: int, message: str, headers: dict | None = None) -> Response:
+    """A SPARQL protocol error: plain text, as the SPARQL 1.1 Protocol allows."""
+    log.info("request %s: %s %s -> %d: %s", request_id(), request.method, request.path, status, message)
+    response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    response.headers.update(headers or {})
+    return response
+
+
+def _http_error(exc: HTTPException) -> Response:
+    error = (exc.name or "error").lower().replace(" ", "_")
+    headers = dict(exc.get_headers()) if exc.code == 405 else {}
+    headers.pop("Content-Type", None)
+    return api_error(exc.code or 500, error, exc.description or exc.name, headers)
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    log.exception("request %s: unexpected error", request_id())
+    return api_error(500, "internal_error", f"An unexpected error occurred (request id {request_id()}).")

@@ -1,0 +1,5 @@
+"""Placeholder blueprint: filled in by the work on this module."""
+
+from flask import Blueprint
+
+bp = Blueprint("sparql", __name__)
