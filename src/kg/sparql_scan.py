@@ -1,0 +1,113 @@
+"""A lexical look at a SPARQL request before it reaches the engine.
+
+pyoxigraph evaluates SERVICE by calling out over HTTP, and a deeply nested query can exhaust a
+thread's stack inside the parser. Both must be stopped *before* parsing, so this module scans
+the text the way the SPARQL grammar tokenises it: strings, IRIs, comments, variables, language
+tags and prefixed names are skipped whole, and only bare keywords and brackets are looked at.
+It also tells the query form (SELECT, ASK, CONSTRUCT, DESCRIBE, or an update verb) so the
+server can negotiate the response format, and whether the query names its own dataset (FROM).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
+UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
+_PROLOGUE = frozenset({"PREFIX", "BASE"})
+
+# SPARQL 1.1 §19.2: \uXXXX and \UXXXXXXXX are replaced everywhere *before* parsing.
+_CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+_PN_CHARS = r"\w\u00B7-\uFFFF"
+_TOKEN = re.compile(
+    rf'''
+      (?P<ws>\s+)
+    | (?P<comment>\#[^\n\r]*)
+    | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""
+               |\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+               |"(?:[^"\\\n\r]|\\.)*"
+               |'(?:[^'\\\n\r]|\\.)*')
+    | (?P<iri><[^<>"{{}}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][{_PN_CHARS}]*)
+    | (?P<lang>@[A-Za-z][A-Za-z0-9-]*)
+    | (?P<pname>(?:[{_PN_CHARS}][{_PN_CHARS}.\-]*)?:(?:[{_PN_CHARS}.\-:%]|\\.)*)
+    | (?P<word>[A-Za-z_][\w\-]*)
+    | (?P<open>[({{\[])
+    | (?P<close>[)}}\]])
+    | (?P<other>.)
+    ''',
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class QueryRejected(Exception):
+    """The request is refused before evaluation; `status` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None if the text does not say (the parser will)
+    has_dataset_clause: bool  # FROM / FROM NAMED: the query names its own dataset
+
+
+def decode_codepoint_escapes(text: str) -> str:
+    def replace(match: re.Match) -> str:
+        try:
+            return chr(int(match.group(1) or match.group(2), 16))
+        except (ValueError, OverflowError):  # beyond U+10FFFF: leave it for the parser to reject
+            return match.group(0)
+
+    return _CODEPOINT_ESCAPE.sub(replace, text) if "\\" in text else text
+
+
+def inspect_query(text: str, max_nesting: int, service_allowlist: tuple[str, ...] = ()) -> QueryShape:
+    """Check a query before parsing; raise QueryRejected for updates, SERVICE and deep nesting."""
+    decoded = decode_codepoint_escapes(text)
+    words, services = _scan(decoded, max_nesting)
+    form = next((w for w in words if w not in _PROLOGUE), None)
+    if form in UPDATE_VERBS:
+        raise QueryRejected(403, f"This endpoint is read-only: SPARQL Update ({form}) is not accepted.")
+    for target in services:
+        if target is None or target not in service_allowlist:
+            shown = f" <{target}>" if target else ""
+            raise QueryRejected(
+                403, f"SERVICE{shown} is not allowed: this endpoint does not query other services."
+            )
+    return QueryShape(form if form in QUERY_FORMS else None, "FROM" in words)
+
+
+def _scan(text: str, max_nesting: int) -> tuple[list[str], list[str | None]]:
+    """Bare keywords (upper-cased, in order) and the target IRI of each SERVICE (None: not an IRI)."""
+    words: list[str] = []
+    services: list[str | None] = []
+    depth = 0
+    pending_service = False
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        if kind == "open":
+            depth += 1
+            if depth > max_nesting:
+                raise QueryRejected(400, f"The query nests brackets deeper than {max_nesting} levels.")
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        if pending_service:
+            if kind == "word" and match.group().upper() == "SILENT":
+                continue
+            services.append(match.group()[1:-1] if kind == "iri" else None)
+            pending_service = False
+        if kind == "word":
+            word = match.group().upper()
+            words.append(word)
+            pending_service = word == "SERVICE"
+    if pending_service:
+        services.append(None)
+    return words, services
