@@ -1,11 +1,106 @@
-"""Placeholder: being written in this session (kg serve)."""
+"""`kg serve`: the web app under gunicorn (threaded workers), on the built dataset or on --data files.
 
+The dataset is loaded once, in the master process, before the workers fork (they share it);
+a bad file therefore stops `kg serve` with file, line and reason instead of a worker boot
+loop. A query that overruns its time limit leaves a thread running inside its worker, so that
+worker retires after answering 503 (SIGTERM to itself: gunicorn's graceful exit) and the
+master starts a fresh one; with two or more workers the service never stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+
+from gunicorn.app.base import BaseApplication
+
+from ..config import Config, DataFile, _check
 from ..errors import KgError
 
-
-def add_arguments(parser):
-    pass
+log = logging.getLogger("kg.serve")
 
 
-def command(args, config):
-    raise KgError("kg serve is not written yet")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", action="append", metavar="FILE[@IRI]", default=[],
+                        help="serve this RDF file (repeatable): Turtle, N-Triples, RDF/XML into the default "
+                             "graph, TriG/N-Quads with their graphs; FILE@IRI loads a triples file into graph IRI "
+                             "(default: the built dataset)")
+    parser.add_argument("--host", help="interface to listen on (default: KG_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: KG_PORT or 8000)")
+    parser.add_argument("--timeout", type=float, help="seconds a query may run (default: KG_TIMEOUT or 10)")
+    parser.add_argument("--max-rows", type=int, help="rows per result before it is cut (default: 10000)")
+    parser.add_argument("--base", dest="serve_base", help="base IRI of the dataset (same as kg --base)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: KG_WORKERS or 2)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: KG_THREADS or 4)")
+
+
+def command(args: argparse.Namespace, config: Config) -> int:
+    config = _apply_flags(args, config)
+    from . import create_app  # Flask and pyoxigraph load only for this command
+
+    app = create_app(config)
+    app.config["KG_RETIRE_WORKER"] = retire_this_worker
+    log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
+             len(app.extensions["kg.dataset"].files), config.host, config.port, config.workers, config.threads)
+    GunicornServer(app, gunicorn_options(config)).run()
+    return 0
+
+
+def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
+    changes = {
+        "host": args.host, "port": args.port, "timeout": args.timeout, "max_rows": args.max_rows,
+        "base": args.serve_base, "workers": args.workers, "threads": args.threads,
+    }
+    changes = {name: value for name, value in changes.items() if value is not None}
+    if args.data:
+        try:
+            changes["data_files"] = tuple(DataFile.parse(spec) for spec in args.data)
+        except ValueError as exc:
+            raise KgError(str(exc)) from None
+    config = config.replace(**changes)
+    _check(config)
+    if config.workers < 1 or config.threads < 1:
+        raise KgError("--workers and --threads must be at least 1")
+    return config
+
+
+def retire_this_worker() -> None:
+    """Run after a timed-out response has been sent: gunicorn's graceful exit for this worker."""
+    log.warning("worker %d retiring: a query thread overran its time limit", os.getpid())
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def gunicorn_options(config: Config) -> dict:
+    return {
+        "bind": f"{config.host}:{config.port}",
+        "workers": config.workers,
+        "threads": config.threads,
+        "worker_class": "gthread",
+        # The worker heartbeat is not blocked by a running query (gthread), but leave room anyway.
+        "timeout": max(30, int(config.timeout * 3)),
+        "graceful_timeout": 5,
+        "keepalive": 5,
+        "limit_request_line": 8190,  # the largest gunicorn allows: long GET queries
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "kg-serve",
+    }
+
+
+class GunicornServer(BaseApplication):
+    """Runs an already created WSGI app with options given as data (no gunicorn CLI parsing)."""
+
+    def __init__(self, app, options: dict):
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application

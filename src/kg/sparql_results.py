@@ -1,0 +1,167 @@
+"""Serialize query results to bytes within a row cap and a byte cap.
+
+pyoxigraph's own serializers cannot stop after N rows, so SELECT solutions are written here,
+one row at a time, in the four SPARQL result formats; graphs and booleans go through
+pyoxigraph. Everything runs in the evaluating thread: pyoxigraph results must not cross threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@dataclass(frozen=True)
+class Serialized:
+    body: bytes
+    truncated: bool = False
+
+
+def serialize_result(result, fmt, max_rows: int, max_bytes: int) -> Serialized:
+    """Any pyoxigraph query result in `fmt` (a protocol_formats.Format)."""
+    if isinstance(result, ox.QueryBoolean):
+        if fmt.results is None:
+            raise TypeError("an ASK result needs a results format")
+        return Serialized(result.serialize(format=fmt.results))
+    if isinstance(result, ox.QuerySolutions):
+        writer = _ROW_WRITERS[fmt.key]
+        return _write_rows(writer, [v.value for v in result.variables], result, max_rows, max_bytes)
+    return serialize_triples(result, fmt.rdf, max_rows, max_bytes)
+
+
+def serialize_triples(triples, rdf_format: ox.RdfFormat, max_rows: int, max_bytes: int) -> Serialized:
+    kept = list(itertools.islice(triples, max_rows + 1))
+    truncated = len(kept) > max_rows
+    del kept[max_rows:]
+    body = ox.serialize(kept, format=rdf_format) or b""
+    while len(body) > max_bytes and kept:  # shrink in proportion until it fits
+        keep = int(len(kept) * max_bytes / len(body) * 0.9)
+        del kept[keep:]
+        truncated = True
+        body = ox.serialize(kept, format=rdf_format) or b""
+    return Serialized(body, truncated)
+
+
+def _write_rows(writer, names, solutions, max_rows, max_bytes) -> Serialized:
+    head, row, tail = writer
+    parts = [head(names)]
+    size = len(parts[0]) + len(tail(True))
+    truncated = False
+    for count, solution in enumerate(solutions):
+        if count >= max_rows:
+            truncated = True
+            break
+        text = row(names, solution, count)
+        size += len(text)
+        if size > max_bytes:
+            truncated = True
+            break
+        parts.append(text)
+    parts.append(tail(len(parts) == 1))
+    return Serialized("".join(parts).encode("utf-8"), truncated)
+
+
+# --- JSON (SPARQL 1.1 Query Results JSON Format) -------------------------------------------
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": {  # RDF-star quoted triple
+        "subject": _json_term(term.subject), "predicate": _json_term(term.predicate), "object": _json_term(term.object)}}
+
+
+def _json_head(names):
+    return '{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":['
+
+
+def _json_row(names, solution, index):
+    binding = {name: _json_term(solution[name]) for name in names if solution[name] is not None}
+    return ("," if index else "") + json.dumps(binding, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_tail(empty):
+    return "]}}\n"
+
+
+# --- XML (SPARQL Query Results XML Format) -------------------------------------------------
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return (f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
+            f"</predicate><object>{_xml_term(term.object)}</object></triple>")
+
+
+def _xml_head(names):
+    variables = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
+    return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+            f"<head>{variables}</head><results>")
+
+
+def _xml_row(names, solution, index):
+    bindings = "".join(
+        f"<binding name={quoteattr(n)}>{_xml_term(solution[n])}</binding>" for n in names if solution[n] is not None
+    )
+    return f"<result>{bindings}</result>"
+
+
+def _xml_tail(empty):
+    return "</results></sparql>\n"
+
+
+# --- CSV and TSV (SPARQL 1.1 Query Results CSV and TSV Formats) ----------------------------
+def _csv_value(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, (ox.NamedNode, ox.Literal)):
+        return term.value
+    return str(term)
+
+
+def _csv_line(values) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(values)
+    return out.getvalue()
+
+
+def _tsv_value(term) -> str:
+    # N-Triples syntax; a tab inside a literal would split the column, so escape it as \t.
+    return "" if term is None else str(term).replace("\t", "\\t")
+
+
+_ROW_WRITERS = {
+    "json": (_json_head, _json_row, _json_tail),
+    "xml": (_xml_head, _xml_row, _xml_tail),
+    "csv": (lambda names: _csv_line(names),
+            lambda names, s, i: _csv_line([_csv_value(s[n]) for n in names]),
+            lambda empty: ""),
+    "tsv": (lambda names: "\t".join(f"?{n}" for n in names) + "\n",
+            lambda names, s, i: "\t".join(_tsv_value(s[n]) for n in names) + "\n",
+            lambda empty: ""),
+}

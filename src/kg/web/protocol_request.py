@@ -1,0 +1,123 @@
+"""Read a SPARQL 1.1 Protocol request: which operation, which query, which dataset.
+
+Parameters are decoded here, strictly as UTF-8 (werkzeug would silently replace bad bytes),
+from the URL and, for form posts, the body. Anything the protocol does not allow raises
+QueryRejected with the status to answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..sparql_scan import QueryRejected
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+READ_ONLY = "This endpoint is read-only: SPARQL Update is not accepted."
+
+
+@dataclass
+class SparqlRequest:
+    operation: str  # "query", "graph" (Graph Store read) or "description"
+    query: str | None = None
+    default_graphs: list[str] | None = None  # None: the request names no dataset
+    named_graphs: list[str] | None = None
+    graph: str | None = None  # for "graph": the graph IRI, or None for the default graph
+    format_params: list[str] = field(default_factory=list)
+
+    @property
+    def names_dataset(self) -> bool:
+        return self.default_graphs is not None or self.named_graphs is not None
+
+
+def read_request(request: Request, max_body_bytes: int) -> SparqlRequest:
+    url_params = _parse_params(request.query_string, "URL")
+    if request.method in ("GET", "HEAD"):
+        return _from_params(url_params)
+    if request.content_length is not None and request.content_length > max_body_bytes:
+        raise QueryRejected(413, f"Request body over the limit of {max_body_bytes} bytes.")
+    media_type = request.mimetype
+    if media_type == FORM:
+        return _from_params(url_params + _parse_params(_body(request), "request body"), posted=True)
+    if media_type == SPARQL_QUERY:
+        return _direct_query(request, url_params)
+    if media_type == SPARQL_UPDATE:
+        raise QueryRejected(403, READ_ONLY)
+    shown = media_type or "no Content-Type"
+    raise QueryRejected(415, f"Unsupported body type ({shown}): POST {FORM} or {SPARQL_QUERY}.")
+
+
+def _from_params(params: list[tuple[str, str]], posted: bool = False) -> SparqlRequest:
+    names = {name for name, _ in params}
+    if "update" in names:
+        raise QueryRejected(403, READ_ONLY)
+    queries = _values(params, "query")
+    if len(queries) > 1:
+        raise QueryRejected(400, "More than one query parameter: send exactly one query.")
+    formats = _values(params, "format")
+    if queries:
+        default, named = _dataset(params)
+        return SparqlRequest("query", queries[0], default, named, format_params=formats)
+    if posted:
+        raise QueryRejected(400, "No query parameter in the request body.")
+    if "graph" in names or "default" in names:
+        return _graph_read(params, formats)
+    return SparqlRequest("description", format_params=formats)
+
+
+def _direct_query(request: Request, url_params: list[tuple[str, str]]) -> SparqlRequest:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise QueryRejected(415, f"Query bodies must be UTF-8, not {charset}.")
+    if any(name in ("query", "update") for name, _ in url_params):
+        raise QueryRejected(400, "A direct POST carries the query in the body, not in a query parameter.")
+    try:
+        query = _body(request).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryRejected(400, f"The query is not valid UTF-8 (byte {exc.start}).") from None
+    if not query.strip():
+        raise QueryRejected(400, "Empty query.")
+    default, named = _dataset(url_params)
+    return SparqlRequest("query", query, default, named, format_params=_values(url_params, "format"))
+
+
+def _graph_read(params: list[tuple[str, str]], formats: list[str]) -> SparqlRequest:
+    graphs = _values(params, "graph")
+    has_default = any(name == "default" for name, _ in params)
+    if len(graphs) + has_default != 1:
+        raise QueryRejected(400, "Name exactly one graph: ?graph=IRI or ?default.")
+    return SparqlRequest("graph", graph=graphs[0] if graphs else None, format_params=formats)
+
+
+def _dataset(params) -> tuple[list[str] | None, list[str] | None]:
+    default = _values(params, "default-graph-uri")
+    named = _values(params, "named-graph-uri")
+    if not default and not named:
+        return None, None
+    # The protocol's dataset replaces the query's: a part it leaves out is empty.
+    return default, named
+
+
+def _values(params, name: str) -> list[str]:
+    return [value for key, value in params if key == name]
+
+
+def _body(request: Request) -> bytes:
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise QueryRejected(413, "Request body over the size limit.") from None
+
+
+def _parse_params(raw: bytes, where: str) -> list[tuple[str, str]]:
+    if not raw:
+        return []
+    try:
+        return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise QueryRejected(400, f"The {where} parameters are not valid percent-encoded UTF-8.") from None
