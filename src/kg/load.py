@@ -1,0 +1,424 @@
+"""Load the ontology and the curated YAML data into rdflib graphs.
+
+The data files (data/README.md) are read with line numbers so that every error, and every
+later SHACL violation, can point at the file and line a node came from. Quotes are checked
+against the stored article here: a quote that is not in the text stops the load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import SKOS
+
+from .config import Config
+from .errors import KgError
+from .quotes import QuoteIndex
+
+DEFAULT_BASE = "http://127.0.0.1:8000/"
+SCHEMA = Namespace("http://schema.org/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+ONTOLOGY_FILES = ("kg.ttl", "schemes.ttl")
+ID_FOLDERS = {
+    "person", "org", "group", "place", "country", "position", "document",
+    "info", "law", "topic", "work", "amount", "event", "source",
+}
+STATUSES = {"confirmed", "admitted", "reported", "claimed", "alleged", "denied"}
+# Only these statuses let a relation claim become a plain triple as well (rule: never flatten an allegation).
+PLAIN_TRIPLE_STATUSES = {"confirmed", "admitted", "reported"}
+SEASONS = {"spring", "summer", "autumn", "fall", "winter"}
+NODE_KEYS = {"id", "type", "label", "altLabel", "description", "date", "claims", "__line__"}
+CLAIM_KEYS = {
+    "quote", "occurrence", "status", "reportedBy", "accordingTo",
+    "subject", "predicate", "object", "__line__",
+}
+
+
+@dataclass
+class Loaded:
+    """The asserted graph and, for each node and claim IRI, the (file, line) it came from."""
+
+    graph: Graph
+    origins: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- ontology
+
+
+def load_ontology(config: Config) -> Graph:
+    graph = Graph()
+    for name in ONTOLOGY_FILES:
+        path = config.ontology_dir / name
+        try:
+            graph.parse(path, format="turtle")
+        except FileNotFoundError:
+            raise KgError("ontology file missing", str(path)) from None
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise KgError(f"not valid Turtle: {exc}", str(path)) from None
+    return rebase(graph, config)
+
+
+def rebase(graph: Graph, config: Config) -> Graph:
+    """Rewrite IRIs written under the default base to the configured base."""
+    if config.base == DEFAULT_BASE:
+        return graph
+    moved = Graph()
+    for prefix, namespace in graph.namespaces():
+        moved.bind(prefix, _rebase_term(namespace, config.base), override=True)
+    for triple in graph:
+        moved.add(tuple(_rebase_term(term, config.base) for term in triple))
+    return moved
+
+
+def _rebase_term(term, base: str):
+    if isinstance(term, URIRef) and str(term).startswith(DEFAULT_BASE):
+        return URIRef(base + str(term)[len(DEFAULT_BASE):])
+    return term
+
+
+# --------------------------------------------------------------------------- data
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that records, in each mapping, the line it starts on (as __line__)."""
+
+
+def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_with_line)
+
+
+def read_yaml(path: Path, root: Path):
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise KgError(f"not valid YAML: {exc.problem}", _rel(path, root), line) from None
+    except UnicodeDecodeError as exc:
+        raise KgError(f"not UTF-8 text: {exc.reason}", _rel(path, root)) from None
+
+
+def data_files(config: Config) -> list[Path]:
+    """entities.yaml first, then the entries in the article's order."""
+    files = [config.data_dir / "entities.yaml"]
+    files += sorted((config.data_dir / "entries").glob("*.yaml"))
+    return [f for f in files if f.exists()]
+
+
+def load_data(config: Config, ontology: Graph | None = None) -> Loaded:
+    ontology = ontology if ontology is not None else load_ontology(config)
+    builder = _Builder(config, Vocabulary(ontology, config))
+    builder.add_sources(config.data_dir / "sources" / "sources.yaml")
+    for path in data_files(config):
+        builder.add_file(path)
+    builder.check_references()
+    return Loaded(builder.graph, builder.origins)
+
+
+class Vocabulary:
+    """What the ontology defines: class and property names the data may use."""
+
+    def __init__(self, ontology: Graph, config: Config):
+        self.ns = Namespace(config.ontology_ns)
+        self.classes = self._local_names(ontology, {RDFS.Class, URIRef("http://www.w3.org/2002/07/owl#Class")})
+        owl = "http://www.w3.org/2002/07/owl#"
+        self.object_properties = self._local_names(ontology, {URIRef(owl + "ObjectProperty")})
+        self.datatype_properties = self._local_names(ontology, {URIRef(owl + "DatatypeProperty")})
+
+    def _local_names(self, ontology: Graph, types: set) -> set[str]:
+        names = set()
+        for kind in types:
+            for term in ontology.subjects(RDF.type, kind):
+                if str(term).startswith(str(self.ns)):
+                    names.add(str(term)[len(str(self.ns)):])
+        return names
+
+
+class _Builder:
+    def __init__(self, config: Config, vocab: Vocabulary):
+        self.config = config
+        self.vocab = vocab
+        self.kg = vocab.ns
+        self.status = Namespace(f"{config.base}status/")
+        self.precision = Namespace(f"{config.base}precision/")
+        self.graph = Graph()
+        self._bind_prefixes()
+        self.origins: dict[str, tuple[str, int]] = {}
+        self.defined: set[str] = set()
+        self.references: list[tuple[str, str, int]] = []  # (id, file, line)
+        self.quotes: QuoteIndex | None = None
+        self.source_iri: URIRef | None = None
+
+    def _bind_prefixes(self) -> None:
+        base = self.config.base
+        for prefix, ns in {
+            "kg": self.config.ontology_ns, "status": f"{base}status/", "prec": f"{base}precision/",
+            "schema": str(SCHEMA), "oa": str(OA), "skos": str(SKOS),
+            "person": f"{base}person/", "org": f"{base}org/", "event": f"{base}event/",
+            "claim": f"{base}claim/", "group": f"{base}group/",
+        }.items():
+            self.graph.bind(prefix, ns, override=True, replace=True)
+
+    # -- sources ------------------------------------------------------------
+    def add_sources(self, path: Path) -> None:
+        where = _rel(path, self.config.root)
+        entries = read_yaml(path, self.config.root)
+        if not isinstance(entries, list) or not entries:
+            raise KgError("expected a list of sources", where)
+        for entry in entries:
+            self._add_source(entry, path.parent, where)
+
+    def _add_source(self, entry: dict, folder: Path, where: str) -> None:
+        line = entry.get("__line__")
+        text_path = folder / str(entry.get("file", ""))
+        if not text_path.is_file():
+            raise KgError(f"source file {entry.get('file')!r} not found", where, line)
+        raw = text_path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != entry.get("sha256"):
+            raise KgError(
+                f"{text_path.name} has SHA-256 {digest}, not the recorded {entry.get('sha256')}: "
+                "the stored source changed",
+                where, line,
+            )
+        iri = self._iri(entry["id"], where, line)
+        text = raw.decode("utf-8")
+        self.graph.add((iri, RDF.type, self.kg.SourceDocument))
+        self.graph.add((iri, RDFS.label, Literal(entry["label"], lang="en")))
+        self.graph.add((iri, SCHEMA.headline, Literal(entry["label"], lang="en")))
+        self.graph.add((iri, self.kg.sha256, Literal(digest)))
+        self.graph.add((iri, self.kg.storedCopy, Literal(_rel(text_path, self.config.root))))
+        self.graph.add((iri, SCHEMA.text, Literal(text)))
+        self.origins[str(iri)] = (where, line)
+        self.defined.add(entry["id"])
+        # One source for now: the article. Claims are stated in it.
+        self.quotes = QuoteIndex(text)
+        self.source_iri = iri
+
+    # -- files and nodes ----------------------------------------------------
+    def add_file(self, path: Path) -> None:
+        where = _rel(path, self.config.root)
+        content = read_yaml(path, self.config.root)
+        if not isinstance(content, dict) or not isinstance(content.get("nodes"), list):
+            raise KgError("expected a mapping with a 'nodes:' list", where, 1)
+        entry = content.get("entry")
+        if entry is not None:
+            self._check_verbatim(str(entry), "entry heading", where, content["__line__"])
+        for node in content["nodes"]:
+            if not isinstance(node, dict):
+                raise KgError("each item of 'nodes:' must be a mapping", where)
+            self._add_node(node, where)
+
+    def _add_node(self, node: dict, where: str) -> None:
+        line = node["__line__"]
+        node_id = node.get("id")
+        if not node_id:
+            raise KgError("node without 'id'", where, line)
+        if node_id in self.defined:
+            raise KgError(f"{node_id} is defined twice", where, line)
+        iri = self._iri(node_id, where, line)
+        self.defined.add(node_id)
+        self.origins[str(iri)] = (where, line)
+        self._add_types(iri, node, where, line)
+        self._add_labels(iri, node, where, line)
+        if "date" in node:
+            self._add_date(iri, node, where, line)
+        for key, value in node.items():
+            if key not in NODE_KEYS:
+                self._add_property(iri, key, value, where, line)
+        statuses = set()
+        for index, claim in enumerate(node.get("claims") or [], start=1):
+            statuses |= self._add_claim(iri, node_id, index, claim, where)
+        for status in sorted(statuses):
+            self.graph.add((iri, self.kg.epistemicStatus, self.status[status]))
+
+    def _add_types(self, iri: URIRef, node: dict, where: str, line: int) -> None:
+        types = node.get("type")
+        if not types:
+            raise KgError(f"{node['id']}: no 'type'", where, line)
+        for name in _as_list(types):
+            if name not in self.vocab.classes:
+                raise KgError(f"{node['id']}: unknown type {name!r} (not a class of the ontology)", where, line)
+            self.graph.add((iri, RDF.type, self.kg[name]))
+
+    def _add_labels(self, iri: URIRef, node: dict, where: str, line: int) -> None:
+        if not node.get("label"):
+            raise KgError(f"{node['id']}: no 'label'", where, line)
+        self.graph.add((iri, RDFS.label, Literal(str(node["label"]), lang="en")))
+        for alt in _as_list(node.get("altLabel")):
+            self.graph.add((iri, SKOS.altLabel, Literal(str(alt), lang="en")))
+        if node.get("description"):
+            self.graph.add((iri, SCHEMA.description, Literal(str(node["description"]), lang="en")))
+
+    def _add_date(self, iri: URIRef, node: dict, where: str, line: int) -> None:
+        literal, precision = parse_date(node["date"], where, line)
+        qualifier = str(node.get("dateQualifier", "")).lower()
+        if qualifier in SEASONS:
+            precision = "season"
+        self.graph.add((iri, self.kg.date, literal))
+        self.graph.add((iri, self.kg.datePrecision, self.precision[precision]))
+
+    def _add_property(self, iri: URIRef, key: str, value, where: str, line: int) -> None:
+        if key in self.vocab.object_properties:
+            for item in _as_list(value):
+                self.graph.add((iri, self.kg[key], self._reference(item, where, line)))
+        elif key in self.vocab.datatype_properties:
+            for item in _as_list(value):
+                if key == "dateText":
+                    self._check_verbatim(str(item), "dateText", where, line)
+                self.graph.add((iri, self.kg[key], _literal(item, key, where, line)))
+        else:
+            raise KgError(f"unknown property {key!r} (not a property of the ontology)", where, line)
+
+    # -- claims -------------------------------------------------------------
+    def _add_claim(self, node_iri: URIRef, node_id: str, index: int, claim: dict, where: str) -> set[str]:
+        """Add one claim; return its status if it is about the node as a whole."""
+        if not isinstance(claim, dict):
+            raise KgError(f"{node_id}: each claim must be a mapping", where)
+        line = claim["__line__"]
+        unknown = set(claim) - CLAIM_KEYS
+        if unknown:
+            raise KgError(f"unknown claim key(s) {sorted(unknown)} (known: {sorted(CLAIM_KEYS - {'__line__'})})", where, line)
+        status = claim.get("status")
+        if status not in STATUSES:
+            raise KgError(f"claim status {status!r} is not one of {sorted(STATUSES)}", where, line)
+        iri = URIRef(f"{self.config.base}claim/{node_id.replace('/', '-')}-{index}")
+        self.origins[str(iri)] = (where, line)
+        g, kg = self.graph, self.kg
+        g.add((iri, RDF.type, kg.Claim))
+        g.add((iri, kg.epistemicStatus, self.status[status]))
+        g.add((iri, kg.statedIn, self.source_iri))
+        for key in ("reportedBy", "accordingTo"):
+            for item in _as_list(claim.get(key)):
+                g.add((iri, kg[key], self._reference(item, where, line)))
+        self._add_quote(iri, claim, where, line)
+        if "predicate" in claim or "object" in claim:
+            self._add_relation(iri, node_iri, claim, status, where, line)
+            return set()
+        g.add((iri, kg.claimAbout, node_iri))
+        return {status}
+
+    def _add_quote(self, claim_iri: URIRef, claim: dict, where: str, line: int) -> None:
+        if not claim.get("quote"):
+            raise KgError("claim without 'quote'", where, line)
+        try:
+            anchor = self.quotes.anchor(str(claim["quote"]), int(claim.get("occurrence", 1)))
+        except ValueError as exc:
+            raise KgError(str(exc), where, line) from None
+        target, quote, position = (URIRef(f"{claim_iri}#{part}") for part in ("target", "quote", "position"))
+        g = self.graph
+        g.add((claim_iri, OA.hasTarget, target))
+        g.add((target, RDF.type, OA.SpecificResource))
+        g.add((target, OA.hasSource, self.source_iri))
+        g.add((target, OA.hasSelector, quote))
+        g.add((target, OA.hasSelector, position))
+        g.add((quote, RDF.type, OA.TextQuoteSelector))
+        g.add((quote, OA.exact, Literal(anchor.exact)))
+        g.add((quote, OA.prefix, Literal(anchor.prefix)))
+        g.add((quote, OA.suffix, Literal(anchor.suffix)))
+        g.add((position, RDF.type, OA.TextPositionSelector))
+        g.add((position, OA.start, Literal(anchor.start, datatype=XSD.nonNegativeInteger)))
+        g.add((position, OA.end, Literal(anchor.end, datatype=XSD.nonNegativeInteger)))
+
+    def _add_relation(self, claim_iri, node_iri, claim, status, where, line) -> None:
+        predicate_name = claim.get("predicate")
+        if predicate_name not in self.vocab.object_properties | self.vocab.datatype_properties:
+            raise KgError(f"claim predicate {predicate_name!r} is not a property of the ontology", where, line)
+        if "object" not in claim:
+            raise KgError("a claim with 'predicate' needs an 'object'", where, line)
+        subject = self._reference(claim["subject"], where, line) if "subject" in claim else node_iri
+        predicate = self.kg[predicate_name]
+        if predicate_name in self.vocab.object_properties:
+            obj = self._reference(claim["object"], where, line)
+        else:
+            obj = _literal(claim["object"], predicate_name, where, line)
+        g = self.graph
+        g.add((claim_iri, RDF.type, RDF.Statement))
+        g.add((claim_iri, RDF.subject, subject))
+        g.add((claim_iri, RDF.predicate, predicate))
+        g.add((claim_iri, RDF.object, obj))
+        g.add((claim_iri, self.kg.claimAbout, subject))
+        if status in PLAIN_TRIPLE_STATUSES:
+            g.add((subject, predicate, obj))
+
+    # -- ids and references -------------------------------------------------
+    def _iri(self, node_id: str, where: str, line: int) -> URIRef:
+        folder, _, slug = str(node_id).partition("/")
+        if folder not in ID_FOLDERS or not slug or not _is_slug(slug):
+            raise KgError(
+                f"id {node_id!r} is not folder/slug with a folder of {sorted(ID_FOLDERS)} "
+                "and a lower-case slug of letters, digits and '-'",
+                where, line,
+            )
+        return URIRef(self.config.base + node_id)
+
+    def _reference(self, value, where: str, line: int) -> URIRef:
+        value = str(value)
+        if value.startswith(("http://", "https://")):
+            return URIRef(value)
+        self.references.append((value, where, line))
+        return self._iri(value, where, line)
+
+    def check_references(self) -> None:
+        for node_id, where, line in self.references:
+            if node_id not in self.defined:
+                raise KgError(f"{node_id} is referenced but not defined in any data file", where, line)
+
+    def _check_verbatim(self, text: str, what: str, where: str, line: int) -> None:
+        if not self.quotes.contains(text):
+            raise KgError(f"{what} {text!r} does not occur verbatim in the article{self.quotes.hint(text)}", where, line)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_date(value, where: str, line: int) -> tuple[Literal, str]:
+    """'2017' -> gYear, '2017-05' -> gYearMonth, '2017-05-09' -> date: never more precise than written."""
+    text = str(value)
+    parts = text.split("-")
+    kinds = {1: (XSD.gYear, "year", 4), 2: (XSD.gYearMonth, "month", 7), 3: (XSD.date, "day", 10)}
+    if len(parts) in kinds and all(p.isdigit() for p in parts) and len(text) == kinds[len(parts)][2]:
+        datatype, precision, _ = kinds[len(parts)]
+        month_ok = len(parts) < 2 or 1 <= int(parts[1]) <= 12
+        day_ok = len(parts) < 3 or 1 <= int(parts[2]) <= 31
+        if month_ok and day_ok:
+            return Literal(text, datatype=datatype), precision
+    raise KgError(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD", where, line)
+
+
+def _literal(value, key: str, where: str, line: int) -> Literal:
+    if isinstance(value, bool) or isinstance(value, dict):
+        raise KgError(f"{key}: expected text or a number, got {value!r}", where, line)
+    if key in ("notBefore", "notAfter"):
+        return parse_date(value, where, line)[0]
+    if isinstance(value, int):
+        return Literal(value, datatype=XSD.integer)
+    if isinstance(value, float):
+        return Literal(str(value), datatype=XSD.decimal)
+    return Literal(str(value))
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _is_slug(slug: str) -> bool:
+    return all(c.islower() or c.isdigit() or c == "-" for c in slug) and slug[0].isalnum()
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
