@@ -1,11 +1,167 @@
-"""Placeholder: being written in this session (kg build)."""
+"""`kg build`: load, link, validate, infer, then publish the build directory atomically.
 
+This module only orchestrates; each step lives in its own module. Everything is written to a
+temporary directory beside the build directory and swapped in at the end, so a failed build
+(bad data, a SHACL violation, a crash) leaves the previous build as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .config import Config
 from .errors import KgError
 
+log = logging.getLogger("kg.build")
+STEPS = 6
 
-def add_arguments(parser):
-    pass
+
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "--engine", choices=("owlrl", "reasonable"), default="owlrl",
+        help="OWL-RL reasoner (default owlrl; reasonable is faster, install with pip install 'kg[fast]')",
+    )
 
 
-def command(args, config):
-    raise KgError("kg build is not written yet")
+def command(args, config: Config) -> int:
+    summary = build(config, engine=args.engine)
+    print(format_summary(summary))
+    return 0
+
+
+class ValidationFailed(KgError):
+    exit_code = 1
+
+
+def build(config: Config, engine: str = "owlrl") -> dict:
+    from . import dump, infer, link, load, validate
+
+    started = time.monotonic()
+    _step(1, "loading the ontology and the curated data")
+    ontology = load.load_ontology(config)
+    loaded = load.load_data(config, ontology)
+    _step(2, "adding the reviewed Wikidata links")
+    asserted = loaded.graph
+    asserted += link.mapping_graph(config)
+    _step(3, f"validating {len(asserted)} asserted triples against the SHACL shapes")
+    report = validate.validate(asserted, config, loaded.origins)
+    if not report.conforms:
+        raise ValidationFailed(
+            f"the graph does not conform to its shapes; the previous build is unchanged.\n{report.to_text()}"
+        )
+    _step(4, f"computing the OWL-RL closure ({engine})")
+    inferred = infer.infer(asserted, ontology, engine=engine)
+    _step(5, "writing the dataset")
+    graphs = {"asserted": asserted, "inferred": inferred, "ontology": ontology}
+    summary = summarise(config, graphs)
+    with _staging_dir(config.build_dir) as staging:
+        staged = config.replace(build_dir=staging)
+        dataset_path = write_dataset(staged, graphs)
+        summary["dataset_sha256"] = hashlib.sha256(dataset_path.read_bytes()).hexdigest()
+        _write_json(staging / "origins.json", loaded.origins)
+        _write_json(staging / "manifest.json", summary)
+        _step(6, "writing the downloads")
+        dump.write_dumps(staged)
+        _publish(staging, config.build_dir)
+    log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
+    return summary
+
+
+def _step(number: int, what: str) -> None:
+    log.info("[%d/%d] %s", number, STEPS, what)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_dataset(config: Config, graphs: dict) -> Path:
+    """All named graphs as one N-Quads file, lines sorted so that equal input gives equal bytes."""
+    lines: list[str] = []
+    for name, graph in graphs.items():
+        graph_term = f"<{config.graph(name)}>"
+        for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines():
+            if line.strip():
+                lines.append(f"{line[:-1].rstrip()} {graph_term} .")
+    lines.sort()
+    path = config.dataset_path
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _write_json(path: Path, value) -> None:
+    path.write_text(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+class _staging_dir:
+    """A temporary directory beside the target; removed on exit unless it was published (renamed)."""
+
+    def __init__(self, target: Path):
+        self.target = Path(target)
+
+    def __enter__(self) -> Path:
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}-", dir=self.target.parent))
+        return self.path
+
+    def __exit__(self, *exc) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _publish(staging: Path, target: Path) -> None:
+    """Swap the staged build in: two renames, so readers see the old build or the new one."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}-old-{int(time.time() * 1000)}")
+        target.rename(old)
+    staging.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summarise(config: Config, graphs: dict) -> dict:
+    from rdflib import RDF, URIRef
+
+    asserted = graphs["asserted"]
+    kg = config.ontology_ns
+    classes = Counter(
+        str(cls)[len(kg):] for cls in asserted.objects(None, RDF.type) if str(cls).startswith(kg)
+    )
+    status_ns = f"{config.base}status/"
+    claim_type = URIRef(kg + "Claim")
+    status_of = URIRef(kg + "epistemicStatus")
+    statuses = Counter(
+        str(status)[len(status_ns):]
+        for claim in asserted.subjects(RDF.type, claim_type)
+        for status in asserted.objects(claim, status_of)
+    )
+    article = config.article_path.read_bytes()
+    return {
+        "version": config.version,
+        "base": config.base,
+        "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "article_sha256": hashlib.sha256(article).hexdigest(),
+        "triples": {name: len(graph) for name, graph in graphs.items()},
+        "entities_per_class": dict(sorted(classes.items())),
+        "claims_per_status": dict(sorted(statuses.items())),
+    }
+
+
+def format_summary(summary: dict) -> str:
+    lines = [f"kg build: dataset {summary['version']} (base {summary['base']})", "triples:"]
+    lines += [f"  {name:<10} {count:>7}" for name, count in summary["triples"].items()]
+    lines.append("entities per class (asserted):")
+    lines += [f"  {name:<16} {count:>5}" for name, count in summary["entities_per_class"].items()]
+    lines.append("claims per status:")
+    lines += [f"  {name:<10} {count:>5}" for name, count in summary["claims_per_status"].items()]
+    return "\n".join(lines)

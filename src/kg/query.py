@@ -1,11 +1,136 @@
-"""Placeholder: being written in this session (kg query)."""
+"""`kg query`: run a named query from queries/ (or a .rq file) on the built dataset.
 
+Named queries start with a comment header:
+
+    # title: Who met whom, and when
+    # description: Every attested meeting with its attendees, date, status and source.
+    # parameters: person (optional IRI): only meetings this person attended
+
+Parameters are bound with pyoxigraph's substitutions (never pasted into the query text).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config, DataFile
 from .errors import KgError
 
 
-def add_arguments(parser):
-    pass
+@dataclass
+class NamedQuery:
+    name: str
+    path: Path
+    text: str
+    header: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return self.header.get("title", self.name)
 
 
-def command(args, config):
-    raise KgError("kg query is not written yet")
+def add_arguments(parser) -> None:
+    parser.add_argument("query", nargs="?", help="name of a query in queries/ (without .rq), or a path to a .rq file")
+    parser.add_argument("--list", action="store_true", help="list the named queries")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="bind a parameter (an IRI if it starts with http:// or https://, else a string)")
+    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+
+def command(args, config: Config) -> int:
+    if args.list or not args.query:
+        for query in named_queries(config):
+            print(f"{query.name:<32} {query.title}")
+        return 0
+    query = find_query(config, args.query)
+    rows, variables = run(config, query.text, parse_params(args.param))
+    print(render(rows, variables, args.format))
+    return 0
+
+
+def named_queries(config: Config) -> list[NamedQuery]:
+    return [read_query(path) for path in sorted(config.queries_dir.glob("*.rq"))]
+
+
+def find_query(config: Config, name: str) -> NamedQuery:
+    path = Path(name)
+    if path.suffix != ".rq":
+        path = config.queries_dir / f"{name}.rq"
+    if not path.is_file():
+        known = ", ".join(q.name for q in named_queries(config))
+        raise KgError(f"no query {name!r} (named queries: {known})")
+    return read_query(path)
+
+
+def read_query(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    header = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        key, sep, value = line.lstrip("# ").partition(":")
+        if sep and key.strip().isidentifier():
+            header[key.strip()] = value.strip()
+    return NamedQuery(path.stem, path, text, header)
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise KgError(f"--param {pair!r}: expected NAME=VALUE")
+        params[name.lstrip("?$")] = value
+    return params
+
+
+def run(config: Config, text: str, params: dict[str, str] | None = None, store=None):
+    """Evaluate a SELECT on the built dataset (default graph = union); return (rows, variables)."""
+    import pyoxigraph as ox
+
+    from .store import load_store
+
+    if store is None:
+        if not config.dataset_path.exists():
+            raise KgError("no built dataset: run `kg build` first", str(config.dataset_path))
+        store = load_store([DataFile(config.dataset_path)])
+    substitutions = {ox.Variable(name): _term(value) for name, value in (params or {}).items()}
+    try:
+        results = store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+    except SyntaxError as exc:
+        raise KgError(f"query does not parse: {exc}") from None
+    if not isinstance(results, ox.QuerySolutions):
+        raise KgError("kg query runs SELECT queries; use the /sparql endpoint for the others")
+    variables = [v.value for v in results.variables]
+    rows = [{v: _plain(solution[v]) for v in variables if solution[v] is not None} for solution in results]
+    return rows, variables
+
+
+def _term(value: str):
+    import pyoxigraph as ox
+
+    return ox.NamedNode(value) if value.startswith(("http://", "https://")) else ox.Literal(value)
+
+
+def _plain(term) -> str:
+    return term.value
+
+
+def render(rows: list[dict], variables: list[str], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=variables, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().rstrip("\n")
+    widths = {v: max([len(v)] + [len(r.get(v, "")) for r in rows]) for v in variables}
+    lines = ["  ".join(v.ljust(widths[v]) for v in variables)]
+    lines += ["  ".join(r.get(v, "").ljust(widths[v]) for v in variables) for r in rows]
+    lines.append(f"({len(rows)} rows)")
+    return "\n".join(lines)
