@@ -81,6 +81,8 @@ def _by_format_param(offers: tuple[Format, ...], kind: str, asked: list[str]) ->
 
 
 def _by_accept(offers: tuple[Format, ...], kind: str, accept: MIMEAccept) -> Format:
+    if ";" in accept.to_header():  # "text/turtle; charset=utf-8" must still match text/turtle
+        accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in accept])
     candidates = [fmt.media_type for fmt in offers] + [alias for fmt in offers for alias in fmt.aliases]
     best = accept.best_match(candidates)
     if best is None:

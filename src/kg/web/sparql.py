@@ -88,6 +88,7 @@ def _answer_query(sparql: SparqlRequest) -> Response:
     if _client_copy_is_current(etag):
         return _not_modified(etag)
     arguments = _dataset_arguments(sparql, shape.has_dataset_clause)
+    arguments["base_iri"] = request.base_url  # relative IRIs resolve against the endpoint (SPARQL Protocol §2.1.4)
     store, query = current_dataset().store, sparql.query
 
     def evaluate() -> Serialized:
@@ -193,11 +194,11 @@ def _describe_service(sparql: SparqlRequest) -> Response:
 def _read_graph(sparql: SparqlRequest) -> Response:
     """Graph Store Protocol, read only: GET/HEAD ?graph=IRI or ?default (the union of all graphs)."""
     config = current_app.config["KG"]
-    fmt = negotiate("graph", request.accept_mimetypes, sparql.format_params)
     store = current_dataset().store
     graph = _iri(sparql.graph, "graph") if sparql.graph is not None else None
     if graph is not None and not store.contains_named_graph(graph):
         return protocol_error(404, f"No graph named <{sparql.graph}> in this dataset.")
+    fmt = negotiate("graph", request.accept_mimetypes, sparql.format_params)
     etag = f"{current_dataset().etag}-g{zlib.crc32((sparql.graph or '').encode()):08x}-{fmt.key}"
     if _client_copy_is_current(etag):
         return _not_modified(etag)
