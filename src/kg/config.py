@@ -11,6 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+#: The base the edit files (ontology/, data/, queries/) are written with; builds may move IRIs to another.
+DEFAULT_BASE = "http://127.0.0.1:8000/"
+
 #: The project's root: the folder holding pyproject.toml, ontology/, data/ and queries/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +41,7 @@ class Config:
     build_dir: Path = PROJECT_ROOT / "build"
     # The one base every IRI of the dataset lives under. The default makes every IRI
     # dereferenceable on the local server; set KG_BASE to the public URL when publishing.
-    base: str = "http://127.0.0.1:8000/"
+    base: str = DEFAULT_BASE
     # Serving.
     host: str = "127.0.0.1"
     port: int = 8000

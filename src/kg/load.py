@@ -15,11 +15,10 @@ import yaml
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from .config import Config
+from .config import DEFAULT_BASE, Config
 from .errors import KgError
 from .quotes import QuoteIndex
 
-DEFAULT_BASE = "http://127.0.0.1:8000/"
 SCHEMA = Namespace("http://schema.org/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 ONTOLOGY_FILES = ("kg.ttl", "schemes.ttl")

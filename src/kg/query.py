@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config, DataFile
+from .config import DEFAULT_BASE, Config, DataFile
 from .errors import KgError
 
 
@@ -31,6 +31,13 @@ class NamedQuery:
     @property
     def title(self) -> str:
         return self.header.get("title", self.name)
+
+    def text_for(self, config: Config) -> str:
+        """The query with IRIs under the default base moved to the configured base.
+
+        Named queries are our own files, written with the default base; this is not user input.
+        """
+        return self.text.replace(DEFAULT_BASE, config.base)
 
 
 def add_arguments(parser) -> None:
@@ -47,7 +54,7 @@ def command(args, config: Config) -> int:
             print(f"{query.name:<32} {query.title}")
         return 0
     query = find_query(config, args.query)
-    rows, variables = run(config, query.text, parse_params(args.param))
+    rows, variables = run(config, query.text_for(config), parse_params(args.param))
     print(render(rows, variables, args.format))
     return 0
 

@@ -23,7 +23,7 @@ def index():
     default_size = sum(1 for _ in dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     queries = [
         {"name": q.name, "title": q.title, "description": q.header.get("description", ""),
-         "link": "/sparql?" + urlencode({"query": q.text})}
+         "link": "/sparql?" + urlencode({"query": q.text_for(config)})}
         for q in named_queries(config)
     ]
     return render_template(
