@@ -1,11 +1,425 @@
-"""Placeholder: being written in this session (kg link)."""
+"""Wikidata links: a reviewed SSSOM mapping table, a report, and candidate proposals for review.
 
+- `mapping_graph(config)` (called by `kg build`) reads data/mappings/wikidata.sssom.tsv and
+  turns each row into `N skos:exactMatch wd:Q` and `N schema:sameAs wd:Q`. Every QID must be in
+  the verified reference list (data/mappings/reference/wikidata-ids.tsv) with the same label;
+  anything else stops the build with file:line. Entities the reference lists as unverified are
+  never linked.
+- `kg link --report` lists every person, organisation, place, country, position... of the built
+  graph with its verified link, or none.
+- `kg link --propose` asks Wikidata's public search API (wbsearchentities) for candidates for
+  the unlinked entities and writes them to build/link-candidates.tsv for a person to review. It
+  never writes the mapping: a link exists only once someone copies a reviewed row into it.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import json
+import logging
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from . import __version__
+from .config import Config
 from .errors import KgError
 
+log = logging.getLogger("kg.link")
 
-def add_arguments(parser):
-    pass
+WIKIDATA = "http://www.wikidata.org/entity/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "http://schema.org/"
+DEFAULT_API = "https://www.wikidata.org/w/api.php"
+USER_AGENT = f"kg-link/{__version__} (sourced Trump-Russia knowledge graph; candidate review tool) python-urllib"
+COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label",
+           "mapping_justification", "author_label", "confidence", "mapping_date", "comment")
+PREDICATES = {"skos:exactMatch": SKOS + "exactMatch", "skos:closeMatch": SKOS + "closeMatch"}
+# Classes whose members can have a Wikidata item (events and claims are ours alone).
+LINKABLE_CLASSES = ("Person", "Organization", "GovernmentBody", "NewsOrganization", "Group", "Country", "Place",
+                    "Position", "Document", "CreativeWork", "Law", "Topic")
 
 
-def command(args, config):
-    raise KgError("kg link is not written yet")
+def mapping_path(config: Config) -> Path:
+    return config.data_dir / "mappings" / "wikidata.sssom.tsv"
+
+
+def reference_path(config: Config) -> Path:
+    return config.data_dir / "mappings" / "reference" / "wikidata-ids.tsv"
+
+
+# --------------------------------------------------------------------------- the reference list
+
+
+@dataclass
+class Reference:
+    labels: dict[str, str]  # qid -> English label, verified by hand
+    unverified: list[str]  # names the reference says are NOT verified: never link them
+
+    def is_unverified(self, label: str) -> bool:
+        # Equal, or one a whole-word prefix of the other ("WBUR" and "WBUR-FM"); "Russia" is not
+        # "Russian interference...". A guard only: the QID list is what keeps unverified links out.
+        wanted = _normal(label)
+        return any(wanted == name or f"{name} ".startswith(f"{wanted} ") or f"{wanted} ".startswith(f"{name} ")
+                   for name in map(_normal, self.unverified) if name)
+
+
+def read_reference(config: Config) -> Reference:
+    path = reference_path(config)
+    if not path.is_file():
+        raise KgError("the verified Wikidata reference list is missing", str(path))
+    labels, unverified, after_rows = {}, [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            if after_rows and "NOT verified" not in line and not line.startswith("# Do NOT"):
+                unverified += _names_in_comment(line)
+            continue
+        fields = line.split("\t")
+        if fields[0] == "qid" or len(fields) < 2:
+            continue
+        after_rows = True
+        labels[fields[0].strip()] = fields[1].strip()
+    return Reference(labels, unverified)
+
+
+def _names_in_comment(line: str) -> list[str]:
+    """'# James Dodson (author), WBUR-FM (radio station), ...' -> ['James Dodson', 'WBUR-FM', ...]."""
+    text = re.sub(r"\([^)]*\)", "", line.lstrip("# "))
+    names = [name.strip(" .:") for name in text.split(",")]
+    return [re.sub(r"^the ", "", name, flags=re.I) for name in names if name]
+
+
+def _normal(text: str) -> str:
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower().replace("’", "'")).strip()
+    return re.sub(r"^the ", "", text)
+
+
+# --------------------------------------------------------------------------- the mapping table
+
+
+@dataclass
+class Mapping:
+    subject: str  # our id: person/donald-trump
+    subject_label: str
+    predicate: str  # full IRI
+    qid: str
+    object_label: str
+    line: int
+
+
+def read_mappings(config: Config, known_ids: set[str] | None = None) -> list[Mapping]:
+    """Every row of the mapping table, checked against the reference; KgError with file:line."""
+    path = mapping_path(config)
+    if not path.is_file():
+        log.info("no Wikidata mapping table at %s: no links", path)
+        return []
+    where = _rel(path, config.root)
+    reference = read_reference(config)
+    mappings, header = [], None
+    seen_subjects: dict[str, int] = {}
+    seen_qids: dict[str, int] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue  # blank, or the SSSOM YAML header
+        fields = line.split("\t")
+        if header is None:
+            header = _check_header(fields, where, number)
+            continue
+        row = dict(zip(header, (f.strip() for f in fields)))
+        if len(fields) != len(header):
+            raise KgError(f"expected {len(header)} tab-separated columns, found {len(fields)}", where, number)
+        mapping = _check_row(row, reference, config, where, number, known_ids)
+        for key, seen in ((mapping.subject, seen_subjects), (mapping.qid, seen_qids)):
+            if mapping.predicate == SKOS + "exactMatch" and key in seen:
+                raise KgError(f"{key} has a second exact match (first on line {seen[key]})", where, number)
+            seen[key] = number
+        mappings.append(mapping)
+    return mappings
+
+
+def _check_header(fields: list[str], where: str, number: int) -> list[str]:
+    header = [f.strip() for f in fields]
+    missing = [c for c in COLUMNS if c not in header and c != "comment"]
+    if missing:
+        raise KgError(f"the column header lacks {missing} (expected {', '.join(COLUMNS)})", where, number)
+    return header
+
+
+def _check_row(row: dict, reference: Reference, config: Config, where: str, number: int,
+               known_ids: set[str] | None) -> Mapping:
+    subject = row["subject_id"]
+    if subject.startswith(config.base):
+        subject = subject[len(config.base):]
+    if not re.fullmatch(r"[a-z]+/[a-z0-9][a-z0-9-]*", subject):
+        raise KgError(f"subject_id {row['subject_id']!r} is not an id like person/donald-trump", where, number)
+    if known_ids is not None and subject not in known_ids:
+        raise KgError(f"subject_id {subject} is not an entity of the graph", where, number)
+    predicate = PREDICATES.get(row["predicate_id"])
+    if predicate is None:
+        raise KgError(f"predicate_id {row['predicate_id']!r} is not one of {sorted(PREDICATES)}", where, number)
+    qid = row["object_id"].removeprefix("wd:").removeprefix(WIKIDATA)
+    if not re.fullmatch(r"Q[1-9][0-9]*", qid):
+        raise KgError(f"object_id {row['object_id']!r} is not a Wikidata item like wd:Q22686", where, number)
+    if qid not in reference.labels:
+        raise KgError(f"{qid} is not in the verified reference list ({reference_path(config).name}): "
+                      "verify it by hand and add it there first", where, number)
+    if _normal(row["object_label"]) != _normal(reference.labels[qid]):
+        raise KgError(f"object_label {row['object_label']!r} does not match the verified label of {qid}, "
+                      f"{reference.labels[qid]!r}", where, number)
+    if reference.is_unverified(row["subject_label"]):
+        raise KgError(f"{row['subject_label']!r} is listed as NOT verified in the reference: leave it unlinked",
+                      where, number)
+    _check_metadata(row, where, number)
+    return Mapping(subject, row["subject_label"], predicate, qid, row["object_label"], number)
+
+
+def _check_metadata(row: dict, where: str, number: int) -> None:
+    if not row.get("author_label"):
+        raise KgError("author_label is empty: say who confirmed the link", where, number)
+    if not row.get("mapping_justification"):
+        raise KgError("mapping_justification is empty (e.g. semapv:ManualMappingCuration)", where, number)
+    try:
+        confidence = float(row["confidence"])
+    except ValueError:
+        raise KgError(f"confidence {row['confidence']!r} is not a number", where, number) from None
+    if not 0 <= confidence <= 1:
+        raise KgError(f"confidence {confidence} is not between 0 and 1", where, number)
+    try:
+        date.fromisoformat(row["mapping_date"])
+    except ValueError:
+        raise KgError(f"mapping_date {row['mapping_date']!r} is not YYYY-MM-DD", where, number) from None
+
+
+def mapping_graph(config: Config, known_ids: set[str] | None = None):
+    """The links as an rdflib Graph: N skos:exactMatch wd:Q and N schema:sameAs wd:Q per row.
+
+    `known_ids` (optional): the ids of the graph's nodes, to refuse a link to an unknown subject.
+    """
+    from rdflib import Graph, URIRef
+
+    graph = Graph()
+    graph.bind("skos", SKOS)
+    graph.bind("schema", SCHEMA)
+    graph.bind("wd", WIKIDATA)
+    for mapping in read_mappings(config, known_ids):
+        subject, item = URIRef(config.base + mapping.subject), URIRef(WIKIDATA + mapping.qid)
+        graph.add((subject, URIRef(mapping.predicate), item))
+        if mapping.predicate == SKOS + "exactMatch":
+            graph.add((subject, URIRef(SCHEMA + "sameAs"), item))  # for JSON-LD / schema.org users
+    return graph
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class Entity:
+    id: str
+    label: str
+    classes: list[str]
+    qid: str | None = None
+    unverified: bool = False
+
+
+def linkable_entities(config: Config) -> list[Entity]:
+    """Every node of the built graph typed with a linkable class, with its verified link if any."""
+    import pyoxigraph as ox
+
+    from .store import load_store
+    from .config import DataFile
+
+    if not config.dataset_path.exists():
+        raise KgError("no built dataset here: run `kg build` first", str(config.dataset_path))
+    store = load_store((DataFile(config.dataset_path),))
+    classes = " ".join(f"<{config.ontology_ns}{name}>" for name in LINKABLE_CLASSES)
+    rows = store.query(f"""SELECT ?node ?class (SAMPLE(?l) AS ?label) WHERE {{
+        VALUES ?class {{ {classes} }} ?node a ?class . OPTIONAL {{ ?node <http://www.w3.org/2000/01/rdf-schema#label> ?l }}
+    }} GROUP BY ?node ?class""", use_default_graph_as_union=True)
+    entities: dict[str, Entity] = {}
+    for row in rows:
+        iri = row["node"].value
+        if not iri.startswith(config.base):
+            continue
+        node_id = iri[len(config.base):]
+        label = row["label"].value if row["label"] else node_id
+        entity = entities.setdefault(node_id, Entity(node_id, label, []))
+        entity.classes.append(row["class"].value[len(config.ontology_ns):])
+    reference = read_reference(config)
+    links = {m.subject: m.qid for m in read_mappings(config) if m.predicate == SKOS + "exactMatch"}
+    for entity in entities.values():
+        entity.qid = links.get(entity.id)
+        entity.unverified = reference.is_unverified(entity.label)
+        entity.classes.sort()
+    return sorted(entities.values(), key=lambda e: e.id)
+
+
+def report(config: Config) -> str:
+    entities = linkable_entities(config)
+    linked = [e for e in entities if e.qid]
+    lines = [f"# {len(linked)} of {len(entities)} entities have a verified Wikidata link",
+             "id\tlabel\tclass\twikidata\tnote"]
+    for e in entities:
+        note = "" if e.qid else ("listed as NOT verified in the reference: leave unlinked" if e.unverified
+                                  else "no verified link")
+        lines.append(f"{e.id}\t{e.label}\t{','.join(e.classes)}\t{'wd:' + e.qid if e.qid else '-'}\t{note}")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- proposals (network, opt-in)
+
+
+class WikidataSearch:
+    """A small, polite client of wbsearchentities: User-Agent, a disk cache, retries honouring Retry-After."""
+
+    def __init__(self, api: str, cache_dir: Path | None, retries: int = 4, timeout: float = 20.0,
+                 max_wait: float = 60.0, sleep=time.sleep):
+        self.api = api
+        self.cache_dir = cache_dir
+        self.retries = retries
+        self.timeout = timeout
+        self.max_wait = max_wait
+        self.sleep = sleep
+
+    def search(self, text: str, limit: int = 5) -> list[dict]:
+        params = {"action": "wbsearchentities", "search": text, "language": "en", "uselang": "en",
+                  "type": "item", "limit": str(limit), "format": "json"}
+        url = f"{self.api}?{urllib.parse.urlencode(params)}"
+        return self._get_json(url).get("search", [])
+
+    def _get_json(self, url: str) -> dict:
+        cached = self._cache_file(url)
+        if cached and cached.is_file():
+            return json.loads(cached.read_text(encoding="utf-8"))
+        body = self._fetch(url)
+        data = json.loads(body)
+        if "error" in data:
+            raise KgError(f"Wikidata API error: {data['error'].get('info', data['error'])}", url)
+        if cached:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            cached.write_bytes(body)
+        return data
+
+    def _cache_file(self, url: str) -> Path | None:
+        return self.cache_dir / f"{hashlib.sha256(url.encode()).hexdigest()[:32]}.json" if self.cache_dir else None
+
+    def _fetch(self, url: str) -> bytes:
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+        for attempt in range(self.retries + 1):
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    return response.read()
+            except urllib.error.HTTPError as exc:
+                if exc.code not in (429, 500, 502, 503, 504) or attempt == self.retries:
+                    raise KgError(f"Wikidata answered HTTP {exc.code}", url) from None
+                wait = _retry_after(exc.headers.get("Retry-After"), default=2.0 ** attempt)
+            except (urllib.error.URLError, TimeoutError) as exc:
+                if attempt == self.retries:
+                    raise KgError(f"cannot reach Wikidata: {getattr(exc, 'reason', exc)}", url) from None
+                wait = 2.0 ** attempt
+            log.info("retrying in %.1f s: %s", min(wait, self.max_wait), url)
+            self.sleep(min(wait, self.max_wait))
+        raise AssertionError("unreachable")
+
+
+def _retry_after(value: str | None, default: float) -> float:
+    """Retry-After is either seconds or an HTTP date."""
+    if not value:
+        return default
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return default
+
+
+def score(label: str, candidate: dict, rank: int, limit: int) -> float:
+    """0..1: label similarity, how the search matched (label beats alias), and the search's own rank."""
+    similarity = difflib.SequenceMatcher(None, _normal(label), _normal(candidate.get("label", ""))).ratio()
+    match_type = candidate.get("match", {}).get("type")
+    matched = 1.0 if match_type == "label" else 0.5 if match_type == "alias" else 0.0
+    return round(0.7 * similarity + 0.2 * matched + 0.1 * (1 - rank / limit), 3)
+
+
+CANDIDATE_COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label",
+                     "object_description", "score", "match", "in_verified_reference", "review")
+
+
+def propose(config: Config, client: WikidataSearch, out_path: Path, limit: int = 5) -> int:
+    """Write review candidates for every unlinked entity; return how many candidates were written."""
+    from .dump import write_atomic
+
+    reference = read_reference(config)
+    rows = []
+    for entity in linkable_entities(config):
+        if entity.qid:
+            continue
+        for rank, candidate in enumerate(client.search(entity.label, limit)):
+            qid = candidate.get("id", "")
+            in_reference = qid in reference.labels
+            note = "in reference" if in_reference else "NOT in reference: verify by hand first"
+            if entity.unverified:
+                note = "entity listed as NOT verified: do not link without checking"
+            rows.append((entity.id, entity.label, "skos:exactMatch", f"wd:{qid}", candidate.get("label", ""),
+                         candidate.get("description", ""), f"{score(entity.label, candidate, rank, limit):.3f}",
+                         candidate.get("match", {}).get("type", ""), "yes" if in_reference else "no", note))
+    rows.sort(key=lambda r: (r[0], -float(r[6])))
+    text = _candidates_tsv(rows)
+    write_atomic(out_path, text.encode("utf-8"))
+    return len(rows)
+
+
+def _candidates_tsv(rows: list[tuple]) -> str:
+    header = ("# Wikidata candidates for review, from wbsearchentities. These are NOT links.\n"
+              "# To link an entity: check the item on Wikidata, add its QID and label to\n"
+              "# data/mappings/reference/wikidata-ids.tsv, then add a row (with your name, confidence and date)\n"
+              "# to data/mappings/wikidata.sssom.tsv. kg never copies a candidate there itself.\n")
+    lines = ["\t".join(CANDIDATE_COLUMNS)]
+    lines += ["\t".join(str(v).replace("\t", " ").replace("\n", " ") for v in row) for row in rows]
+    return header + "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def add_arguments(parser) -> None:
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--report", action="store_true",
+                      help="list every linkable entity of the built graph with its verified link, or none (default)")
+    what.add_argument("--check", action="store_true", help="check the mapping table against the reference list")
+    what.add_argument("--propose", action="store_true",
+                      help="query Wikidata (network) for candidates for unlinked entities; writes a review file")
+    parser.add_argument("--api", default=DEFAULT_API, help=f"wbsearchentities endpoint (default: {DEFAULT_API})")
+    parser.add_argument("--cache", metavar="DIR", help="cache of API answers (default: BUILD_DIR/link-cache)")
+    parser.add_argument("--out", metavar="FILE", help="review file (default: BUILD_DIR/link-candidates.tsv)")
+    parser.add_argument("--limit", type=int, default=5, help="candidates per entity (default: 5)")
+
+
+def command(args, config: Config) -> int:
+    if args.check:
+        count = len(read_mappings(config))
+        print(f"{mapping_path(config)}: {count} links, every QID verified")
+        return 0
+    if args.propose:
+        cache = Path(args.cache) if args.cache else config.build_dir / "link-cache"
+        out = Path(args.out) if args.out else config.build_dir / "link-candidates.tsv"
+        count = propose(config, WikidataSearch(args.api, cache), out, args.limit)
+        print(f"{out}: {count} candidates to review (nothing was linked)")
+        return 0
+    print(report(config), end="")
+    return 0
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
