@@ -1,0 +1,97 @@
+"""`kg build` publishes a complete build or nothing: a failed build leaves the previous one intact."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from built import built_config
+from kg.config import PROJECT_ROOT
+
+
+def kg(*args, env_root=None, build_dir=None):
+    env = {"PATH": "/usr/bin:/bin", "KG_ROOT": str(env_root), "KG_BUILD_DIR": str(build_dir)}
+    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A copy of the project's ontology, data and a good build of them."""
+    root = tmp_path_factory.mktemp("project")
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(PROJECT_ROOT / folder, root / folder)
+    shutil.copytree(built_config().build_dir, root / "build")
+    return root
+
+
+def snapshot(build_dir):
+    return {p.relative_to(build_dir): p.read_bytes() for p in sorted(build_dir.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_the_three_graphs_and_a_manifest():
+    config = built_config()
+    manifest = json.loads((config.build_dir / "manifest.json").read_text())
+    assert set(manifest["triples"]) == {"asserted", "inferred", "ontology"}
+    assert all(count > 0 for count in manifest["triples"].values())
+    graphs = {line.rsplit(" ", 2)[-2] for line in config.dataset_path.read_text().splitlines()}
+    assert graphs == {f"<{config.graph(name)}>" for name in ("asserted", "inferred", "ontology")}
+    assert manifest["article_sha256"] == "9bb0d10a40d0c8c1fd131509457f6d6109ef5d262ed6fc209e73e53fa61274cb"
+    assert manifest["claims_per_status"]["alleged"] > 0
+
+
+def test_build_is_deterministic(project, tmp_path):
+    result = kg("build", env_root=project, build_dir=tmp_path / "again")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "again" / "dataset.nq").read_bytes() == (project / "build" / "dataset.nq").read_bytes()
+
+
+def _break_and_build(project, path, text):
+    before = snapshot(project / "build")
+    original = path.read_text(encoding="utf-8") if path.exists() else None
+    path.write_text(text, encoding="utf-8")
+    try:
+        result = kg("build", env_root=project, build_dir=project / "build")
+    finally:
+        if original is None:
+            path.unlink()
+        else:
+            path.write_text(original, encoding="utf-8")
+    assert snapshot(project / "build") == before, "a failed build changed the previous build"
+    leftovers = [p.name for p in project.iterdir() if p.name.startswith(".build")]
+    assert leftovers == [], "a failed build left temporary directories behind"
+    return result
+
+
+def test_malformed_yaml_fails_with_file_and_line_and_keeps_the_old_build(project):
+    broken = project / "data" / "entries" / "99-broken.yaml"
+    result = _break_and_build(project, broken, "entry: x\nnodes:\n  - id: [unclosed\n")
+    assert result.returncode == 2
+    assert "data/entries/99-broken.yaml:" in result.stderr and "not valid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unverbatim_quote_fails_and_keeps_the_old_build(project):
+    broken = project / "data" / "entries" / "99-broken.yaml"
+    text = (
+        "entry: The Michael Flynn Problem\nnodes:\n  - id: event/2017-01-made-up\n    type: Meeting\n"
+        "    label: A meeting nobody reported\n    claims:\n      - quote: Flynn met Putin in Moscow\n"
+        "        status: reported\n"
+    )
+    result = _break_and_build(project, broken, text)
+    assert result.returncode == 2
+    assert "data/entries/99-broken.yaml:7:" in result.stderr and "does not occur verbatim" in result.stderr
+
+
+def test_shape_violation_fails_with_exit_1_and_keeps_the_old_build(project):
+    broken = project / "data" / "entries" / "99-broken.yaml"
+    text = (  # a meeting with a single party breaks the Meeting shape (>= 2 participants)
+        "entry: The Michael Flynn Problem\nnodes:\n  - id: event/2017-01-lonely-meeting\n    type: Meeting\n"
+        "    label: A meeting of one\n    participant: person/michael-flynn\n    claims:\n"
+        "      - quote: Flynn\n        status: reported\n"
+    )
+    result = _break_and_build(project, broken, text)
+    assert result.returncode == 1
+    assert "does not conform" in result.stderr
+    assert "event/2017-01-lonely-meeting" in result.stderr

@@ -1,0 +1,41 @@
+"""Every named query has a header and a golden answer, checked by reading, that it still gives.
+
+To update a golden answer after a deliberate data change: `python tests/update_golden.py NAME`,
+then READ the diff of tests/golden/NAME.json before committing it.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from built import built_config, built_store
+from kg.config import from_env
+from kg.query import named_queries, run
+
+GOLDEN = Path(__file__).parent / "golden"
+QUERIES = named_queries(from_env(environ={}))
+COMPETENCY = [q for q in QUERIES if not q.name.startswith("federation-")]
+
+
+def test_there_are_competency_queries():
+    assert len(COMPETENCY) >= 8
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: q.name)
+def test_every_query_has_a_header(query):
+    for key in ("title", "description", "parameters"):
+        assert query.header.get(key), f"{query.path.name}: no '# {key}:' line"
+
+
+def answer(query, params=None):
+    config = built_config()
+    rows, variables = run(config, query.text_for(config), params, store=built_store())
+    return {"variables": variables, "rows": rows}
+
+
+@pytest.mark.parametrize("query", COMPETENCY, ids=lambda q: q.name)
+def test_query_gives_its_golden_answer(query):
+    golden = GOLDEN / f"{query.name}.json"
+    assert golden.exists(), f"no golden answer: run python tests/update_golden.py {query.name} and read it"
+    assert answer(query) == json.loads(golden.read_text(encoding="utf-8"))
