@@ -1,14 +1,18 @@
-"""Run one query under a time limit, in its own thread.
+"""Run one query under a time limit, on a long-lived evaluator thread.
 
-pyoxigraph has no timeout, but it releases the GIL while evaluating: the query runs in a daemon
-thread and the request thread waits for it at most `timeout` seconds. A query that overruns
-keeps its thread busy, so the caller answers 503 and retires the worker process (see
-kg.web.server), which takes the runaway thread with it. The thread gets a large stack so a
+pyoxigraph has no timeout, but it releases the GIL while evaluating: the query runs on an
+evaluator thread and the request thread waits for it at most `timeout` seconds. A query that
+overruns keeps its evaluator busy, so the caller answers 503 and retires the worker process
+(see kg.web.server), which takes the runaway thread with it; meanwhile a replacement evaluator
+is started so the pool keeps its capacity. Evaluators are started once, not per request
+(starting a thread per request cost more than the query itself), and get a large stack so a
 parser recursion on a big (already bounded) query cannot overflow it.
 """
 
 from __future__ import annotations
 
+import os
+import queue
 import threading
 from typing import Callable, TypeVar
 
@@ -21,37 +25,75 @@ class QueryTimeout(Exception):
     pass
 
 
-def run_with_timeout(work: Callable[[], T], timeout: float) -> T:
-    """`work()` in a fresh daemon thread; QueryTimeout if it has not finished within `timeout` s."""
-    outcome: dict = {}
-    done = threading.Event()
+class _Job:
+    __slots__ = ("work", "done", "value", "error")
 
-    def target() -> None:
+    def __init__(self, work: Callable):
+        self.work = work
+        self.done = threading.Event()
+        self.value = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
         try:
-            outcome["value"] = work()
+            self.value = self.work()
         except BaseException as exc:  # handed to the waiting thread, which decides what to answer
-            outcome["error"] = exc
+            self.error = exc
         finally:
-            done.set()
+            self.done.set()
 
-    thread = _start_with_large_stack(target)
-    if not done.wait(timeout):
-        raise QueryTimeout(f"query still running after {timeout:g} s (thread {thread.name})")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+
+class EvaluatorPool:
+    """Daemon threads taking jobs from one queue; grows by one for every job that overran."""
+
+    def __init__(self, size: int):
+        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._size = size
+        self._started = 0
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def run(self, work: Callable[[], T], timeout: float) -> T:
+        self._ensure_started()
+        job = _Job(work)
+        self._jobs.put(job)
+        if not job.done.wait(timeout):
+            self._add_evaluator()  # that evaluator is stuck with the runaway query
+            raise QueryTimeout(f"query still running after {timeout:g} s")
+        if job.error is not None:
+            raise job.error
+        return job.value
+
+    def _ensure_started(self) -> None:
+        if self._pid != os.getpid():  # forked after use: the threads stayed in the parent
+            with self._lock:
+                self._jobs, self._started, self._pid = queue.SimpleQueue(), 0, os.getpid()
+        if self._started < self._size:
+            with self._lock:
+                while self._started < self._size:
+                    self._add_evaluator()
+
+    def _add_evaluator(self) -> None:
+        # threading.stack_size is process-wide: set it only around this thread's creation.
+        with _stack_lock:
+            previous = threading.stack_size(EVALUATOR_STACK_BYTES)
+            try:
+                threading.Thread(target=self._serve, name="kg-query", daemon=True).start()
+            finally:
+                threading.stack_size(previous)
+        self._started += 1
+
+    def _serve(self) -> None:
+        while True:
+            self._jobs.get().run()
 
 
 _stack_lock = threading.Lock()
+# One pool per process. gunicorn forks workers after the app is created, and threads do not
+# survive a fork, so the pool starts its threads lazily, on the first query in each worker.
+_pool = EvaluatorPool(size=8)
 
 
-def _start_with_large_stack(target: Callable[[], None]) -> threading.Thread:
-    # threading.stack_size is process-wide: set it only around this thread's creation.
-    with _stack_lock:
-        previous = threading.stack_size(EVALUATOR_STACK_BYTES)
-        try:
-            thread = threading.Thread(target=target, name="kg-query", daemon=True)
-            thread.start()
-        finally:
-            threading.stack_size(previous)
-    return thread
+def run_with_timeout(work: Callable[[], T], timeout: float) -> T:
+    """`work()` on an evaluator thread; QueryTimeout if it has not finished within `timeout` s."""
+    return _pool.run(work, timeout)

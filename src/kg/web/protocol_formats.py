@@ -9,9 +9,11 @@ the Accept header; Accept is matched with its q-values; no Accept header means t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,18 @@ class NotAcceptable(Exception):
         super().__init__(f"No acceptable format for {asked!r}; this answer is available as: {offered}.")
 
 
-def negotiate(kind: str, accept: MIMEAccept, format_params: list[str]) -> Format:
+def negotiate(kind: str, accept_header: str | None, format_params: list[str]) -> Format:
     """The format to answer in; NotAcceptable when the client accepts none of the offers."""
+    return _negotiate(kind, accept_header or "", tuple(format_params))
+
+
+@lru_cache(maxsize=512)  # clients send the same few Accept headers; parsing one costs ~20 us
+def _negotiate(kind: str, accept_header: str, format_params: tuple[str, ...]) -> Format:
     offers = OFFERS[kind]
     asked = [value.strip().lower() for value in format_params if value.strip()]
     if asked:
         return _by_format_param(offers, kind, asked)
+    accept = parse_accept_header(accept_header, MIMEAccept)
     if not accept:
         return offers[0]
     return _by_accept(offers, kind, accept)

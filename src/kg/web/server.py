@@ -90,6 +90,7 @@ def gunicorn_options(config: Config) -> dict:
     }
 
 
+
 class GunicornServer(BaseApplication):
     """Runs an already created WSGI app with options given as data (no gunicorn CLI parsing)."""
 

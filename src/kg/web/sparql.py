@@ -83,12 +83,13 @@ def _answer_query(sparql: SparqlRequest) -> Response:
     config = current_app.config["KG"]
     shape = inspect_query(sparql.query, config.max_query_nesting, config.federation_allowlist)
     kind = "graph" if shape.form in ("CONSTRUCT", "DESCRIBE") else "results"
-    fmt = negotiate(kind, request.accept_mimetypes, sparql.format_params)
+    fmt = negotiate(kind, request.headers.get("Accept"), sparql.format_params)
     etag = f"{current_dataset().etag}-{fmt.key}"
     if _client_copy_is_current(etag):
         return _not_modified(etag)
     arguments = _dataset_arguments(sparql, shape.has_dataset_clause)
-    arguments["base_iri"] = request.base_url  # relative IRIs resolve against the endpoint (SPARQL Protocol §2.1.4)
+    # Relative IRIs resolve against the endpoint as the dataset's base names it (SPARQL Protocol §2.1.4).
+    arguments["base_iri"] = config.base + "sparql"
     store, query = current_dataset().store, sparql.query
 
     def evaluate() -> Serialized:
@@ -181,7 +182,7 @@ def _not_modified(etag: str) -> Response:
 
 # --- service description and graph reads -------------------------------------------------------
 def _describe_service(sparql: SparqlRequest) -> Response:
-    fmt = negotiate("graph", request.accept_mimetypes, sparql.format_params)
+    fmt = negotiate("graph", request.headers.get("Accept"), sparql.format_params)
     endpoint = request.base_url
     etag = f"{current_dataset().etag}-sd-{fmt.key}-{zlib.crc32(endpoint.encode()):08x}"
     if _client_copy_is_current(etag):
@@ -198,7 +199,7 @@ def _read_graph(sparql: SparqlRequest) -> Response:
     graph = _iri(sparql.graph, "graph") if sparql.graph is not None else None
     if graph is not None and not store.contains_named_graph(graph):
         return protocol_error(404, f"No graph named <{sparql.graph}> in this dataset.")
-    fmt = negotiate("graph", request.accept_mimetypes, sparql.format_params)
+    fmt = negotiate("graph", request.headers.get("Accept"), sparql.format_params)
     etag = f"{current_dataset().etag}-g{zlib.crc32((sparql.graph or '').encode()):08x}-{fmt.key}"
     if _client_copy_is_current(etag):
         return _not_modified(etag)

@@ -1,0 +1,162 @@
+"""Endpoint throughput: `kg serve` answering a simple SELECT vs a Flask "hello world", served the same way.
+
+Both run under the same gunicorn setup (kg.web.server.GunicornServer with gunicorn_options:
+gthread, same workers and threads), on this machine, one after the other, loaded by `wrk`
+(Debian package `wrk`) with the same connections and duration. Prints req/s, p50 and p99
+latency and the ratio to hello world; --write puts the table into bench/RESULTS.md under
+"## SPARQL endpoint" (other sections are left alone).
+
+    python bench/bench_endpoint.py [--duration 10] [--rounds 3] [--connections 8] [--triples 10000] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_store import synthetic_ntriples  # noqa: E402
+
+SIMPLE = "SELECT ?o WHERE { <http://example.org/e42> <http://example.org/name> ?o }"
+MEDIUM = "SELECT ?s ?name WHERE { ?s a <http://example.org/C3> ; <http://example.org/name> ?name } ORDER BY ?s LIMIT 100"
+
+
+def serve_hello(port: int) -> None:
+    """Run in a child process: Flask hello world under the same gunicorn setup as kg serve."""
+    from flask import Flask
+
+    from kg.config import from_env
+    from kg.web.server import GunicornServer, gunicorn_options
+
+    app = Flask("hello")
+    app.add_url_rule("/", "hello", lambda: "Hello, World!")
+    GunicornServer(app, gunicorn_options(from_env(port=port))).run()
+
+
+def start(command: list[str], port: int, path: str) -> subprocess.Popen:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", path)
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"server did not start: {command}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=20)
+
+
+def wrk(url: str, duration: int, connections: int) -> dict:
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"errors while loading {url}:\n{out}")
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
+            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve-hello":
+        return serve_hello(int(sys.argv[2]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--triples", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
+    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("needs wrk (apt-get install wrk)")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "synthetic.nt"
+        data.write_bytes(synthetic_ntriples(args.triples))
+        results = run_all(data, args)
+    table = report(results, args)
+    print(table)
+    if args.write:
+        write_section(table)
+
+
+def run_all(data: Path, args) -> dict:
+    """Both servers up; rounds alternate between them so that background load hits both alike."""
+    hello_port, kg_port = 18931, 18932
+    hello = start([sys.executable, __file__, "--serve-hello", str(hello_port)], hello_port, "/")
+    kg = start([sys.executable, "-m", "kg.cli", "serve", "--data", str(data), "--port", str(kg_port)], kg_port, "/sparql")
+    targets = {
+        "Flask hello world": f"http://127.0.0.1:{hello_port}/",
+        "kg simple SELECT (JSON)": f"http://127.0.0.1:{kg_port}/sparql?{urlencode({'query': SIMPLE})}",
+        "kg SELECT 100 rows, ORDER BY (JSON)": f"http://127.0.0.1:{kg_port}/sparql?{urlencode({'query': MEDIUM})}",
+    }
+    runs: dict[str, list[dict]] = {label: [] for label in targets}
+    try:
+        for url in targets.values():
+            wrk(url, 2, args.connections)  # warm-up
+        for _ in range(args.rounds):
+            for label, url in targets.items():
+                runs[label].append(wrk(url, args.duration, args.connections))
+    finally:
+        stop(hello)
+        stop(kg)
+    # The median round of each (by req/s) is reported.
+    return {label: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2] for label, rs in runs.items()}
+
+
+def report(results: dict, args) -> str:
+    from kg.config import Config
+
+    config = Config()
+    hello = results["Flask hello world"]["rps"]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    lines = [
+        f"Machine: {platform.machine()}, {cpus} CPUs, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}. gunicorn gthread, {config.workers} workers x {config.threads} threads; "
+        f"wrk -t2 -c{args.connections} -d{args.duration}s --latency on the same machine, {args.rounds} alternating "
+        f"rounds, median round shown; "
+        f"{args.triples:,} synthetic triples; run on {time.strftime('%Y-%m-%d')}.",
+        "",
+        "| server / request | req/s | p50 ms | p99 ms | vs hello world |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, r in results.items():
+        lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / hello:.2f} |")
+    return "\n".join(lines)
+
+
+def write_section(table: str) -> None:
+    path = HERE / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    section = f"## SPARQL endpoint\n\n{table}\n"
+    pattern = re.compile(r"## SPARQL endpoint\n.*?(?=\n## |\Z)", re.DOTALL)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section.rstrip("\n"), text, count=1)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text if text.endswith("\n") else text + "\n")
+
+
+if __name__ == "__main__":
+    main()
