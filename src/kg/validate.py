@@ -1,11 +1,387 @@
-"""Placeholder: being written in this session (kg validate)."""
+"""`kg validate`: check a graph against the SHACL shapes of ontology/shapes.ttl.
 
+The report names, for each problem, the focus node, the path, the value, a message written for
+curators, the shape (look it up in ontology/shapes.ttl) and, when known, the data file and line
+the offending node came from: from the loader's origins for the built graph, or from the first
+line where the node is a subject for Turtle files given on the command line.
+
+Exit codes: 0 the graph conforms (warnings may be printed), 1 violations, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .config import Config
 from .errors import KgError
 
+DEFAULT_BASE = "http://127.0.0.1:8000/"
+SHAPES_FILE = "shapes.ttl"
+SH = "http://www.w3.org/ns/shacl#"
+EXIT_CONFORMS, EXIT_VIOLATIONS = 0, 1
 
-def add_arguments(parser):
-    pass
+
+# --------------------------------------------------------------------------- the report
 
 
-def command(args, config):
-    raise KgError("kg validate is not written yet")
+@dataclass
+class Violation:
+    """One result. focus and shape are full IRIs (blank nodes as _:id); path and value are shown
+    as a person reads them (prefixed names, SPARQL property-path syntax, literal text)."""
+
+    focus: str
+    path: str | None
+    value: str | None
+    message: str
+    shape: str
+    severity: str  # "Violation", "Warning" or "Info"
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        if not self.file:
+            return "(origin unknown)"
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass
+class Report:
+    conforms: bool
+    violations: list[Violation] = field(default_factory=list)
+    results_graph: object = None  # the pyshacl sh:ValidationReport graph, for --format turtle
+    namer: object = None  # shortens IRIs with the data's and the shapes' prefixes, for text
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for violation in self.violations:
+            counts[violation.severity] = counts.get(violation.severity, 0) + 1
+        return counts
+
+    def to_text(self) -> str:
+        lines = []
+        for v in self.violations:
+            lines.append(f"{v.severity.upper()} at {v.where}")
+            lines.append(f"  focus:   {self._short(v.focus)}")
+            if v.path:
+                lines.append(f"  path:    {v.path}")
+            if v.value:
+                lines.append(f"  value:   {_shorten(v.value)}")
+            lines.append(f"  message: {v.message}")
+            lines.append(f"  shape:   {self._short(v.shape)}")
+        summary = ", ".join(f"{n} {kind.lower()}(s)" for kind, n in sorted(self.counts.items()))
+        verdict = "conforms" if self.conforms else "does NOT conform"
+        lines.append(f"The graph {verdict} to the shapes" + (f": {summary}." if summary else "."))
+        return "\n".join(lines)
+
+    def _short(self, iri: str) -> str:
+        from rdflib import URIRef
+
+        if self.namer is None or iri.startswith("_:"):
+            return iri
+        return self.namer.term(URIRef(iri))
+
+    def to_json(self) -> str:
+        document = {
+            "conforms": self.conforms,
+            "counts": self.counts,
+            "violations": [asdict(v) for v in self.violations],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False)
+
+    def to_turtle(self) -> str:
+        return self.results_graph.serialize(format="turtle") if self.results_graph is not None else ""
+
+
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
+
+
+# --------------------------------------------------------------------------- validating
+
+
+def load_shapes(config: Config):
+    """The shapes graph, with its IRIs (and the namespaces inside its SPARQL text) on config.base."""
+    from rdflib import Graph
+
+    path = config.ontology_dir / SHAPES_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KgError("shapes file missing", str(path)) from None
+    # A textual rebase: load.rebase() moves IRIs only, but the shapes also name the base inside
+    # literals (sh:namespace) and SPARQL strings.
+    text = text.replace(DEFAULT_BASE, config.base)
+    try:
+        return Graph().parse(data=text, format="turtle")
+    except Exception as exc:
+        raise KgError(f"shapes are not valid Turtle: {exc}", str(path), _error_line(exc)) from None
+
+
+def validate(data_graph, config: Config, origins: dict | None = None, ontology=None) -> Report:
+    """Validate data_graph against the shapes, with the ontology's class hierarchy in view."""
+    import pyshacl
+
+    from .load import load_ontology
+
+    shapes = load_shapes(config)
+    ontology = ontology if ontology is not None else load_ontology(config)
+    try:
+        conforms, results, _ = pyshacl.validate(
+            with_ontology(data_graph, ontology), shacl_graph=shapes, inference="none",
+            advanced=True, allow_warnings=True, allow_infos=True,
+        )
+    except Exception as exc:  # pyshacl raises ReportableRuntimeError, ConstraintLoadError...
+        raise KgError(f"the shapes could not be applied: {exc}", str(config.ontology_dir / SHAPES_FILE)) from None
+    namer = _Namer(data_graph, shapes)
+    violations = read_results(results, shapes, namer, origins or {})
+    return Report(conforms=bool(conforms), violations=violations, results_graph=results, namer=namer)
+
+
+def with_ontology(data_graph, ontology):
+    """Data and ontology in one graph. pyshacl's own ont_graph mixing copies only the class and
+    property axioms, not the scheme concepts (status:reported a kg:EpistemicStatus) that sh:class
+    and the range checks need; a copy also leaves the caller's graph untouched."""
+    from rdflib import Graph
+
+    combined = Graph()
+    for prefix, namespace in data_graph.namespaces():
+        combined.bind(prefix, namespace, override=False)
+    combined += data_graph
+    combined += ontology
+    return combined
+
+
+def read_results(results, shapes, names, origins: dict) -> list[Violation]:
+    from rdflib import RDF, URIRef
+
+    sh = lambda name: URIRef(SH + name)  # noqa: E731
+    violations = []
+    for result in results.subjects(RDF.type, sh("ValidationResult")):
+        focus = results.value(result, sh("focusNode"))
+        shape = named_shape(shapes, results.value(result, sh("sourceShape")))
+        file, line = origin_of(focus, origins)
+        violations.append(Violation(
+            focus=_full(focus),
+            path=names.path(results, results.value(result, sh("resultPath"))),
+            value=names.term(results.value(result, sh("value"))),
+            message=_message(results, result, shapes, shape),
+            shape=_full(shape),
+            severity=str(results.value(result, sh("resultSeverity"))).rsplit("#", 1)[-1],
+            file=file,
+            line=line,
+        ))
+    severity_rank = {"Violation": 0, "Warning": 1, "Info": 2}
+    violations.sort(key=lambda v: (severity_rank.get(v.severity, 3), v.file or "~", v.line or 0, v.focus, v.shape))
+    return violations
+
+
+def _full(term) -> str:
+    from rdflib import BNode
+
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
+def named_shape(shapes, shape):
+    """The named shape a result comes from: nested property shapes are blank nodes of a named one."""
+    from rdflib import BNode, URIRef
+
+    seen = set()
+    while isinstance(shape, BNode) and shape not in seen:
+        seen.add(shape)
+        parent = shapes.value(predicate=URIRef(SH + "property"), object=shape) or \
+            shapes.value(predicate=URIRef(SH + "sparql"), object=shape)
+        if parent is None:
+            break
+        shape = parent
+    return shape
+
+
+def _message(results, result, shapes, shape) -> str:
+    """The curator's message of the named shape, with pyshacl's technical one when it adds detail."""
+    from rdflib import URIRef
+
+    technical = [str(m) for m in results.objects(result, URIRef(SH + "resultMessage"))]
+    own = [m for m in technical if _is_written(m, shapes)]
+    if own:  # the shape's sh:message, with {?value} substituted by pyshacl
+        return "; ".join(own)
+    written = shapes.value(shape, URIRef(SH + "message"))
+    if written is None:
+        return "; ".join(technical) or "(no message)"
+    # A nested property shape without a message of its own: the named shape's words, then the detail.
+    return f"{written} [{'; '.join(technical)}]" if technical else str(written)
+
+
+def _is_written(message: str, shapes) -> bool:
+    """True if the message is (a substitution of) one of the shapes' own sh:message texts."""
+    from rdflib import URIRef
+
+    for written in shapes.objects(None, URIRef(SH + "message")):
+        pattern = "^" + re.sub(r"\\\{[\?\$]\w+\\\}", ".*", re.escape(str(written))) + "$"
+        if re.match(pattern, message, re.DOTALL):
+            return True
+    return False
+
+
+def origin_of(focus, origins: dict) -> tuple[str | None, int | None]:
+    """File and line of a node: its own origin, or its claim's for a selector (claim#quote)."""
+    if focus is None:
+        return None, None
+    for key in (str(focus), str(focus).split("#", 1)[0]):
+        if key in origins:
+            file, line = origins[key]
+            return file, line
+    return None, None
+
+
+class _Namer:
+    """Short, readable names for terms: prefixed names where a prefix is bound."""
+
+    def __init__(self, *graphs):
+        from rdflib import Graph
+
+        self.namespaces = Graph().namespace_manager
+        for graph in graphs:
+            for prefix, namespace in graph.namespaces():
+                if prefix:
+                    self.namespaces.bind(prefix, namespace, override=False, replace=False)
+
+    def term(self, term) -> str | None:
+        from rdflib import Literal, URIRef
+
+        if term is None:
+            return None
+        if isinstance(term, URIRef):
+            try:
+                return term.n3(self.namespaces)
+            except Exception:
+                return f"<{term}>"
+        if isinstance(term, Literal):
+            return str(term)
+        return str(term.n3())
+
+    def path(self, graph, path) -> str | None:
+        """A SHACL path as a SPARQL property path (^p for inverse, a|b for alternatives, a/b for sequences)."""
+        from rdflib import BNode, URIRef
+        from rdflib.collection import Collection
+
+        if path is None:
+            return None
+        if not isinstance(path, BNode):
+            return self.term(path)
+        inverse = graph.value(path, URIRef(SH + "inversePath"))
+        if inverse is not None:
+            return "^" + self.path(graph, inverse)
+        alternatives = graph.value(path, URIRef(SH + "alternativePath"))
+        if alternatives is not None:
+            return "(" + "|".join(self.path(graph, p) for p in Collection(graph, alternatives)) + ")"
+        try:
+            return "/".join(self.path(graph, p) for p in Collection(graph, path))
+        except Exception:
+            return str(path)
+
+
+# --------------------------------------------------------------------------- reading input
+
+
+def read_files(paths: list[Path]):
+    """Parse RDF files into one graph; origins give the line where each subject first appears."""
+    from rdflib import Graph
+    from rdflib.util import guess_format
+
+    graph, origins = Graph(), {}
+    for path in paths:
+        one = Graph()
+        try:
+            one.parse(path, format=guess_format(str(path)) or "turtle")
+        except FileNotFoundError:
+            raise KgError("no such file", str(path)) from None
+        except Exception as exc:
+            raise KgError(f"not valid RDF: {_first_line(exc)}", str(path), _error_line(exc)) from None
+        for prefix, namespace in one.namespaces():
+            graph.bind(prefix, namespace, override=False)
+        graph += one
+        for subject, line in subject_lines(path, one).items():
+            origins.setdefault(subject, (str(path), line))
+    return graph, origins
+
+
+def subject_lines(path: Path, graph) -> dict[str, int]:
+    """For each IRI subject, the first line that starts with its <IRI> or prefixed name."""
+    from rdflib import URIRef
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (UnicodeDecodeError, OSError):
+        return {}
+    prefixes = [(p, str(ns)) for p, ns in graph.namespaces() if p is not None]
+    found = {}
+    for subject in {s for s in graph.subjects() if isinstance(s, URIRef)}:
+        spellings = [f"<{subject}>"]
+        spellings += [f"{p}:{subject[len(ns):]}" for p, ns in prefixes if subject.startswith(ns)]
+        for number, text in enumerate(lines, start=1):
+            stripped = text.lstrip()
+            if any(stripped.startswith(s) and stripped[len(s):len(s) + 1] in ("", " ", "\t", ";") for s in spellings):
+                found[str(subject)] = number
+                break
+    return found
+
+
+def read_build(config: Config):
+    """The asserted graph of the built dataset, and the origins the build recorded."""
+    from rdflib import Dataset, URIRef
+
+    path = config.dataset_path
+    if not path.exists():
+        raise KgError("no built dataset: run `kg build`, or give the files to validate", str(path))
+    dataset = Dataset()
+    try:
+        dataset.parse(path, format="nquads")
+    except Exception as exc:
+        raise KgError(f"not valid N-Quads: {_first_line(exc)}", str(path), _error_line(exc)) from None
+    asserted = dataset.graph(URIRef(config.graph("asserted")))
+    origins_path = config.build_dir / "origins.json"
+    origins = {}
+    if origins_path.exists():
+        origins = {iri: tuple(place) for iri, place in json.loads(origins_path.read_text(encoding="utf-8")).items()}
+    from rdflib import Graph
+
+    graph = Graph()
+    graph += asserted
+    return graph, origins
+
+
+def _error_line(exc) -> int | None:
+    line = getattr(exc, "lines", None)  # rdflib's Turtle parser: 0-based line of the error
+    return line + 1 if isinstance(line, int) else None
+
+
+def _first_line(exc) -> str:
+    text = str(getattr(exc, "_why", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="RDF files to validate (default: the asserted graph of the last build)")
+    parser.add_argument("--format", choices=("text", "turtle", "json"), default="text",
+                        help="report format (default text)")
+
+
+def command(args, config: Config) -> int:
+    if args.files:
+        graph, origins = read_files([Path(f) for f in args.files])
+    else:
+        graph, origins = read_build(config)
+    report = validate(graph, config, origins)
+    output = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.format]()
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    return EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS
