@@ -248,3 +248,42 @@ def test_kg_link_propose_command(tmp_path, fake_api, capsys, monkeypatch):
     assert cli.main(["link", "--propose", "--api", fake_api, "--cache", str(tmp_path / "cache")]) == 0
     assert "nothing was linked" in capsys.readouterr().out
     assert (config.build_dir / "link-candidates.tsv").is_file()
+
+
+# --------------------------------------------------------------------------- federation examples
+
+
+FEDERATION = sorted((PROJECT_ROOT / "queries").glob("federation-*.rq"))
+
+
+def test_there_are_federation_examples():
+    assert len(FEDERATION) >= 3
+
+
+@pytest.mark.parametrize("path", FEDERATION, ids=lambda p: p.stem)
+def test_federation_example_parses_and_joins_on_verified_qids(path):
+    """Parsed only (never run: that would need the internet); joined on our reviewed links."""
+    from rdflib.plugins.sparql import prepareQuery
+
+    from kg.query import read_query
+
+    query = read_query(path)
+    for key in ("title", "description", "parameters", "expected"):
+        assert query.header.get(key), f"{path.name}: no '# {key}:' line"
+    prepareQuery(query.text)  # raises on a syntax error
+    assert "SERVICE <https://query.wikidata.org/sparql>" in query.text
+    assert "skos:exactMatch ?item" in query.text  # the join: our entity -> its reviewed QID
+    properties = (PROJECT_ROOT / "data/mappings/reference/wikidata-properties.tsv").read_text()
+    for pid in set(re.findall(r"\b(?:wdt|p|ps|pq):(P\d+)\b", query.text)):
+        assert f"\n{pid}\t" in properties, f"{path.name}: {pid} is not in the reference property list"
+    reference = (PROJECT_ROOT / "data/mappings/reference/wikidata-ids.tsv").read_text()
+    mapping = PROJECT_ROOT / "data/mappings/wikidata.sssom.tsv"
+    mentioned = set(re.findall(r"\b(Q\d+)\b", query.text))
+    for qid in mentioned:
+        assert f"\n{qid}\t" in reference, f"{path.name}: {qid} is not a verified QID"
+    if mapping.exists():  # the example's person is one the mapping links, so the example can answer
+        assert any(f"wd:{qid}\t" in mapping.read_text() for qid in mentioned), path.name
+
+
+def test_our_endpoint_keeps_federation_off_by_default():
+    assert from_env(environ={}).federation_allowlist == ()
