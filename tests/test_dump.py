@@ -267,3 +267,11 @@ def test_download_page_without_dumps_says_how_to_make_them(tmp_path):
     client = create_app(config).test_client()
     assert "kg build" in client.get("/download").get_data(as_text=True)
     assert client.get("/.well-known/void").status_code == 404
+
+
+def test_ontology_and_dataset_carry_the_same_release_version():
+    from rdflib import OWL, URIRef
+
+    config = from_env(environ={})
+    ontology = Graph().parse(config.ontology_dir / "kg.ttl", format="turtle")
+    assert str(ontology.value(URIRef(config.base + "ontology"), OWL.versionInfo)) == config.version

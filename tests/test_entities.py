@@ -33,6 +33,7 @@ def client():
     ("application/ld+json", "jsonld"),
     ("application/rdf+xml", "rdf"),
     ("text/turtle;q=0.5, application/ld+json", "jsonld"),
+    ("text/turtle; charset=utf-8", "ttl"),
 ])
 def test_thing_iri_answers_303_to_the_negotiated_document(client, accept, suffix):
     response = client.get(FLYNN, headers={"Accept": accept} if accept else {})

@@ -130,4 +130,4 @@ def void_description():
 
 def negotiate_void():
     # Browsers (text/html, */*;q=0.8) get the first offer, Turtle, which they show as text.
-    return negotiate("graph", request.accept_mimetypes, request.args.getlist("format"))
+    return negotiate("graph", request.headers.get("Accept"), request.args.getlist("format"))

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from werkzeug.datastructures import MIMEAccept
 
 from ..dump import prefixes, with_sorted_prefixes
 from .dataset import current_dataset
@@ -108,6 +109,8 @@ def _negotiate() -> str | None:
     accept = request.accept_mimetypes
     if not accept:
         return "html"
+    if ";" in accept.to_header():  # "text/turtle; charset=utf-8" must still match text/turtle
+        accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in accept])
     candidates = list(HTML_TYPES)
     for fmt in RDF_DOCS.values():
         candidates += [fmt.media_type, *fmt.aliases]
