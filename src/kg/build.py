@@ -50,7 +50,8 @@ def build(config: Config, engine: str = "owlrl") -> dict:
     loaded = load.load_data(config, ontology)
     _step(2, "adding the reviewed Wikidata links")
     asserted = loaded.graph
-    asserted += link.mapping_graph(config)
+    node_ids = {iri[len(config.base):] for iri in loaded.origins}
+    asserted += link.mapping_graph(config, known_ids=node_ids)  # a link to an unknown node stops the build
     _step(3, f"validating {len(asserted)} asserted triples against the SHACL shapes")
     report = validate.validate(asserted, config, loaded.origins)
     if not report.conforms:

@@ -325,8 +325,10 @@ class _Builder:
         g.add((quote, OA.prefix, Literal(anchor.prefix)))
         g.add((quote, OA.suffix, Literal(anchor.suffix)))
         g.add((position, RDF.type, OA.TextPositionSelector))
-        g.add((position, OA.start, Literal(anchor.start, datatype=XSD.nonNegativeInteger)))
-        g.add((position, OA.end, Literal(anchor.end, datatype=XSD.nonNegativeInteger)))
+        # xsd:integer, not the Web Annotation context's xsd:nonNegativeInteger: the query store
+        # normalises derived integer types to xsd:integer, and served data must equal the dumps.
+        g.add((position, OA.start, Literal(anchor.start, datatype=XSD.integer)))
+        g.add((position, OA.end, Literal(anchor.end, datatype=XSD.integer)))
 
     def _add_relation(self, claim_iri, node_iri, claim, status, where, line) -> None:
         predicate_name = claim.get("predicate")
