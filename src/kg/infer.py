@@ -1,0 +1,166 @@
+"""OWL 2 RL inference: the closure of ontology + asserted data, minus what was given, minus noise.
+
+`infer()` returns only the NEW triples, filtered, for the dataset's <BASE/graph/inferred> graph;
+the asserted facts and the ontology go to graphs of their own, so a query can name
+<BASE/graph/asserted> to see only what the sources say.
+
+Two engines compute the same closure behind one function (bench/RESULTS.md, "## Inference"):
+owlrl (pure Python, the reference) and reasonable (Rust, optional: pip install 'kg[fast]').
+
+What a reasoner adds that nobody asks for, and is dropped here (see `is_noise`):
+- reflexive triples: x owl:sameAs x, C rdfs:subClassOf C, p owl:equivalentProperty p, and
+  x kg:metWith x, which the kg:metWith property chain gives every attendee (documented on the
+  property in ontology/kg.ttl);
+- anything about the built-in vocabularies themselves (subjects in rdf:, rdfs:, owl:, xsd:), e.g.
+  rdf:type a rdf:Property, owl:Thing a owl:Class;
+- typings everything has: x a owl:Thing, x a rdfs:Resource, and any statement with owl:Nothing;
+- statements about literals and datatypes: "..." a rdfs:Literal, datatype axioms, x a rdfs:Datatype;
+- inferred rdfs:domain / rdfs:range (owlrl widens them up the class hierarchy; the data already
+  carries every class of its nodes, so they answer nothing);
+- owl:sameAs / owl:differentFrom between distinct nodes never arise from this ontology (it has
+  no functional or key axioms); were they to appear they would be kept and seen.
+"""
+
+from __future__ import annotations
+
+from .errors import KgError
+
+ENGINES = ("owlrl", "reasonable")
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL_NS = "http://www.w3.org/2002/07/owl#"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+BUILT_IN_NAMESPACES = (RDF_NS, RDFS_NS, OWL_NS, XSD_NS)
+# Classes every resource (or every literal) belongs to: typing anything with them says nothing.
+TRIVIAL_TYPES = {
+    OWL_NS + "Thing", RDFS_NS + "Resource", RDFS_NS + "Literal", RDFS_NS + "Datatype",
+    OWL_NS + "NamedIndividual", RDF_NS + "PlainLiteral", RDF_NS + "langString",
+}
+# owlrl (not reasonable) widens every domain and range up the class hierarchy (rule scm-dom1:
+# p rdfs:domain kg:Meeting, kg:Meeting rdfs:subClassOf kg:Event => p rdfs:domain kg:Event).
+# The data already carries every class its nodes have, so these schema triples answer nothing.
+SCHEMA_WIDENING = {RDFS_NS + "domain", RDFS_NS + "range"}
+EVERYWHERE = {OWL_NS + "Thing", OWL_NS + "Nothing", RDFS_NS + "Resource"}
+
+
+def infer(asserted, ontology, engine: str = "owlrl"):
+    """The new, filtered triples of the OWL 2 RL closure of ontology + asserted, as an rdflib Graph."""
+    from rdflib import Graph
+
+    given = Graph()
+    given += ontology
+    given += asserted
+    if engine == "owlrl":
+        closure = _owlrl_closure(given)
+    elif engine == "reasonable":
+        closure = _reasonable_closure(given)
+    else:
+        raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
+    inferred = Graph()
+    for prefix, namespace in asserted.namespaces():
+        inferred.bind(prefix, namespace, override=False)
+    for triple in closure:
+        if triple not in given and not is_noise(triple):
+            inferred.add(triple)
+    return inferred
+
+
+def _owlrl_closure(given):
+    import owlrl
+    from rdflib import Graph
+
+    graph = Graph()
+    graph += given
+    # No axiomatic triples, no datatype axioms: they are noise for every query we answer.
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
+    return graph
+
+
+def _reasonable_closure(given):
+    """reasonable's closure, completed with the property-chain rule (prp-spo2) it does not apply:
+    reason, add the chained triples, reason again until nothing new appears."""
+    try:
+        import reasonable
+    except ImportError:
+        raise KgError("the reasonable engine is not installed: pip install 'kg[fast]'") from None
+    from rdflib import Graph
+
+    chains = property_chains(given)
+    current = given
+    while True:
+        reasoner = reasonable.PyReasoner()
+        reasoner.from_graph(current)
+        closure = {_from_reasonable(triple) for triple in reasoner.reason()} | set(current)
+        chained = chain_triples(closure, chains) - closure
+        if not chained:
+            return closure
+        current = Graph()
+        for triple in closure | chained:
+            current.add(triple)
+
+
+def property_chains(graph) -> list[tuple[object, list]]:
+    """(property, [p1, p2, ...]) for every owl:propertyChainAxiom of the graph."""
+    from rdflib import URIRef
+    from rdflib.collection import Collection
+
+    axiom = URIRef(OWL_NS + "propertyChainAxiom")
+    return [(prop, list(Collection(graph, chain))) for prop, chain in graph.subject_objects(axiom)]
+
+
+def chain_triples(triples, chains) -> set:
+    """x P z for each chain P = p1/p2/.../pn that links x to z in triples."""
+    by_predicate: dict = {}
+    for s, p, o in triples:
+        by_predicate.setdefault(p, {}).setdefault(s, set()).add(o)
+    found = set()
+    for prop, steps in chains:
+        frontier = {(s, s) for s in by_predicate.get(steps[0], {})}
+        for step in steps:
+            links = by_predicate.get(step, {})
+            frontier = {(start, nxt) for start, here in frontier for nxt in links.get(here, ())}
+        found |= {(start, prop, end) for start, end in frontier}
+    return found
+
+
+def _from_reasonable(triple):
+    # reasonable gives back rdflib terms for what it was given, but may build new literals as
+    # plain strings; normalise so that set comparison with the given graph works.
+    from rdflib import Literal, URIRef
+    from rdflib.term import Node
+
+    return tuple(_plain(term if isinstance(term, Node) else URIRef(term) if "://" in str(term) else Literal(term))
+                 for term in triple)
+
+
+def _plain(term):
+    """"x"^^xsd:string is the same RDF 1.1 term as "x", but not the same rdflib term: reasonable
+    writes the former for every plain literal it passes through."""
+    from rdflib import Literal
+
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) == XSD_NS + "string":
+        return Literal(str(term))
+    return term
+
+
+def is_noise(triple) -> bool:
+    """True for an inferred triple that answers no question about the graph's subject matter."""
+    from rdflib import BNode, Literal, URIRef
+
+    subject, predicate, obj = triple
+    if isinstance(subject, Literal) or not isinstance(predicate, URIRef):
+        return True
+    if subject == obj:
+        return True  # reflexive: sameAs, subClassOf, equivalentClass, metWith...
+    if isinstance(subject, URIRef) and str(subject).startswith(BUILT_IN_NAMESPACES):
+        return True
+    if str(obj) in EVERYWHERE or str(subject) in EVERYWHERE:
+        return True
+    if str(predicate) == RDF_NS + "type" and str(obj) in TRIVIAL_TYPES:
+        return True
+    if str(predicate) in SCHEMA_WIDENING:
+        return True
+    if isinstance(subject, BNode) and str(predicate).startswith(BUILT_IN_NAMESPACES) and \
+            str(predicate) != RDF_NS + "type":
+        return True  # list and restriction plumbing of the ontology's own axioms
+    return False
