@@ -28,17 +28,24 @@ COMMANDS = {
 }
 
 
+def _common_options(suppress: bool) -> argparse.ArgumentParser:
+    """Options every subcommand takes, before or after its name (`kg --base X build` = `kg build --base X`)."""
+    default = {"default": argparse.SUPPRESS} if suppress else {}
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--base", help="base IRI of the dataset (default: KG_BASE or http://127.0.0.1:8000/)", **default)
+    common.add_argument("--build-dir", help="build directory (default: KG_BUILD_DIR or ./build)", **default)
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug messages", **default)
+    return common
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict]:
-    parser = argparse.ArgumentParser(prog="kg", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="kg", description=__doc__.splitlines()[0], parents=[_common_options(False)])
     parser.add_argument("--version", action="version", version=f"kg {__version__}")
-    parser.add_argument("--base", help="base IRI of the dataset (default: KG_BASE or http://127.0.0.1:8000/)")
-    parser.add_argument("--build-dir", help="build directory (default: KG_BUILD_DIR or ./build)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     modules = {}
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)
-        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text, parents=[_common_options(True)])
         module.add_arguments(sub)
         modules[name] = module
     return parser, modules
