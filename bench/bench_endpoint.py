@@ -150,7 +150,7 @@ def write_section(table: str) -> None:
     path = HERE / "RESULTS.md"
     text = path.read_text() if path.exists() else "# Benchmark results\n"
     section = f"## SPARQL endpoint\n\n{table}\n"
-    pattern = re.compile(r"## SPARQL endpoint\n.*?(?=\n## |\Z)", re.DOTALL)
+    pattern = re.compile(r"## SPARQL endpoint\n.*?(?=\n## |\n### |\Z)", re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section.rstrip("\n"), text, count=1)
     else:

@@ -28,7 +28,7 @@ def test_flags_override_config():
     args = serve_args("--data", str(PEOPLE), "--data", f"{DATA1}@{KASEI}data1.rdf", "--host", "0.0.0.0",
                       "--port", "9999", "--timeout", "2.5", "--max-rows", "7", "--base", "https://kg.example/",
                       "--workers", "3", "--threads", "2")
-    config = _apply_flags(args, from_env(environ={}))
+    config = _apply_flags(args, from_env(environ={}, base=args.base))  # as kg.cli.main builds it
     assert config.data_files == (DataFile(PEOPLE), DataFile(DATA1, f"{KASEI}data1.rdf"))
     assert (config.host, config.port, config.timeout, config.max_rows) == ("0.0.0.0", 9999, 2.5, 7)
     assert config.base == "https://kg.example/"
@@ -57,8 +57,9 @@ def test_env_settings_apply_and_flags_win():
     (["--workers", "0"], "workers"),
 ])
 def test_bad_settings_are_refused(argv, message):
+    args = serve_args(*argv)
     with pytest.raises((ValueError, KgError), match=message):
-        _apply_flags(serve_args(*argv), from_env(environ={}))
+        _apply_flags(args, from_env(environ={}, base=args.base))
 
 
 def test_data_with_empty_graph_is_refused():
