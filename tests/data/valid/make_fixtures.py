@@ -202,7 +202,7 @@ def v_statement(cls, label, **extra):
         f = base(); people(f, "donald-trump", "michael-flynn")
         thing(f, "org/white-house", "kg:GovernmentBody", "White House")
         if extra:
-            event(f, "event/2016-12-flynn-kislyak-call", "kg:PhoneCall", "Flynn calls Kislyak", "Flynn spoke",
+            event(f, "event/2016-12-flynn-kislyak-call", "kg:PhoneCall", "Flynn calls Kislyak", "Flynn spoke with Kislyak",
                   date=("2016-12", "gYearMonth", "month", "December 2016"), agent=P("michael-flynn"))
         event(f, "event/2017-statement", cls, label, "The White House denied the report", date=None,
               agent=iri("org/white-house"), **extra)

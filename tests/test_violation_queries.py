@@ -1,0 +1,106 @@
+"""queries/checks/*-violation.rq: each returns zero rows on good data and finds the fault it is
+written for. Good data is the valid fixtures and, once the curated data loads, the real graph."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+
+from kg.config import PROJECT_ROOT, from_env
+from kg.errors import KgError
+from kg.load import load_data, load_ontology
+
+DATA = Path(__file__).resolve().parent / "data"
+CHECKS = sorted((PROJECT_ROOT / "queries" / "checks").glob("*-violation.rq"))
+CONFIG = from_env(environ={})
+KG = "http://127.0.0.1:8000/ontology#"
+
+# For each check, the invalid fixtures (tests/data/invalid/) holding the fault it must find.
+FAULTS = {
+    "claim-without-quote": ["ClaimQuoteShape"],
+    "quote-not-in-source": ["QuoteInSourceShape", "PositionMatchesQuoteShape"],
+    "node-without-english-label": ["EnglishLabelShape"],
+    "event-without-claim": ["EventClaimShape"],
+    "hedged-relation-asserted": ["HedgedRelationShape"],
+    "attendee-without-attested-status": ["AttendeeStatusShape"],
+    "claim-without-status-or-source": ["ClaimStatusShape", "ClaimSourceShape"],
+    "date-after-article": [],  # no fixture: the test moves a date into the future
+}
+
+
+@lru_cache(maxsize=1)
+def ontology() -> Graph:
+    return load_ontology(CONFIG)
+
+
+def with_ontology(*paths: Path) -> Graph:
+    graph = Graph()
+    for path in paths:
+        graph.parse(path)
+    return graph + ontology()
+
+
+def rows(check: Path, graph: Graph) -> list:
+    return list(graph.query(check.read_text(encoding="utf-8")))
+
+
+def name(check: Path) -> str:
+    return check.name.removesuffix("-violation.rq")
+
+
+@lru_cache(maxsize=1)
+def real_graph() -> Graph | None:
+    try:
+        ontology_graph = load_ontology(CONFIG)
+        return load_data(CONFIG, ontology_graph).graph + ontology_graph
+    except KgError:
+        return None
+
+
+def test_every_check_has_a_fault_to_find():
+    assert {name(c) for c in CHECKS} == set(FAULTS)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=name)
+def test_check_has_its_header(check):
+    head = check.read_text(encoding="utf-8").splitlines()[:3]
+    assert [re.match(r"# (\w+):", line).group(1) for line in head] == ["title", "description", "parameters"]
+    assert head[2] == "# parameters: none"
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=name)
+def test_check_finds_nothing_in_the_valid_fixtures(check):
+    assert rows(check, with_ontology(*sorted((DATA / "valid").glob("*.ttl")))) == []
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=name)
+def test_check_finds_nothing_in_the_real_data(check):
+    graph = real_graph()
+    if graph is None:
+        pytest.skip("the curated data does not load yet")
+    assert rows(check, graph) == []
+
+
+@pytest.mark.parametrize("check, fixture", [(c, f) for c in CHECKS for f in FAULTS[name(c)]],
+                         ids=lambda x: x if isinstance(x, str) else name(x))
+def test_check_finds_the_fault_in_its_fixture(check, fixture):
+    assert len(rows(check, with_ontology(DATA / "invalid" / f"{fixture}.ttl"))) >= 1
+
+
+def test_date_after_article_finds_a_future_date_and_respects_the_publication_date():
+    check = PROJECT_ROOT / "queries" / "checks" / "date-after-article-violation.rq"
+    graph = with_ontology(DATA / "valid" / "meeting.ttl")
+    meeting = URIRef("http://127.0.0.1:8000/event/2017-05-oval-office-meeting")
+    graph.set((meeting, URIRef(KG + "date"), Literal("2999-01", datatype=URIRef(XSD_NS + "gYearMonth"))))
+    assert [str(r.node) for r in rows(check, graph)] == [str(meeting)]
+    graph.set((meeting, URIRef(KG + "date"), Literal("2017-06", datatype=URIRef(XSD_NS + "gYearMonth"))))
+    source = URIRef("http://127.0.0.1:8000/source/article")
+    graph.add((source, URIRef("http://schema.org/datePublished"), Literal("2017-05-20", datatype=URIRef(XSD_NS + "date"))))
+    assert len(rows(check, graph)) == 1  # after a publication date given by the source
+    graph.set((meeting, URIRef(KG + "date"), Literal("2017-05", datatype=URIRef(XSD_NS + "gYearMonth"))))
+    assert rows(check, graph) == []  # same month as the publication: not later at that precision
