@@ -152,9 +152,22 @@ def with_ontology(data_graph, ontology):
     combined = Graph()
     for prefix, namespace in data_graph.namespaces():
         combined.bind(prefix, namespace, override=False)
-    combined += data_graph
+    for subject, predicate, obj in data_graph:
+        combined.add((subject, predicate, _as_parsed(obj)))
     combined += ontology
     return combined
+
+
+def _as_parsed(term):
+    """A literal as it reads back from a file. rdflib leaves a literal built from a Python value
+    (Literal(42, datatype=xsd:nonNegativeInteger), as the loader makes offsets) with ill_typed
+    None, which pyshacl's sh:datatype takes for ill-typed; the same literal parsed from N-Quads
+    is checked and fine. Re-reading the lexical form gives both the same verdict."""
+    from rdflib import Literal
+
+    if isinstance(term, Literal) and term.datatype is not None and term.ill_typed is None:
+        return Literal(str(term), datatype=term.datatype)
+    return term
 
 
 def read_results(results, shapes, names, origins: dict) -> list[Violation]:

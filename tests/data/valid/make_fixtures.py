@@ -106,7 +106,7 @@ def claim(f, about_id, n, quote, status="reported", relation=None):
     f.add(q, "a", "oa:TextQuoteSelector"); f.add(q, "oa:exact", lit(quote, None))
     f.add(q, "oa:prefix", lit(TEXT[max(0, start - 32):start], None)); f.add(q, "oa:suffix", lit(TEXT[end:end + 32], None))
     f.add(pos, "a", "oa:TextPositionSelector")
-    f.add(pos, "oa:start", typed(start, "nonNegativeInteger")); f.add(pos, "oa:end", typed(end, "nonNegativeInteger"))
+    f.add(pos, "oa:start", typed(start, "integer")); f.add(pos, "oa:end", typed(end, "integer"))
     return c
 
 PEOPLE = {"donald-trump": "Donald Trump", "sergey-lavrov": "Sergey Lavrov", "sergey-kislyak": "Sergey Kislyak",
@@ -329,7 +329,7 @@ def m_quote_not_in_source(f):
 def m_position_shift(f):
     p = sel(MC1, "position")
     start = int(f.nodes[p]["oa:start"][0].split('"')[1])
-    f.set(p, "oa:start", typed(start + 1, "nonNegativeInteger"))
+    f.set(p, "oa:start", typed(start + 1, "integer"))
 
 def m_position_type(f):
     p = sel(MC1, "position")
