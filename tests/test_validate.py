@@ -185,3 +185,47 @@ def test_the_curated_data_conforms():
         pytest.skip("the curated data does not load yet")
     report = validate(loaded.graph, CONFIG, loaded.origins, ontology=ontology())
     assert report.conforms, report.to_text()
+
+
+# --------------------------------------------------------------------------- the build's gate
+
+GOOD_ENTRY = """entry: "Every Connection Between Donald Trump and Vladimir Putin"
+nodes:
+  - id: person/donald-trump
+    type: Person
+    label: Donald Trump
+  - id: person/vladimir-putin
+    type: Person
+    label: Vladimir Putin
+  - id: event/2016-debate-mention
+    type: Meeting
+    label: A meeting made up for this test
+    attendee: [person/donald-trump, person/vladimir-putin]
+    claims:
+      - quote: "Every Connection Between Donald Trump and Vladimir Putin"
+        status: reported
+"""
+
+
+def small_project(tmp_path: Path, entry: str):
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT / "ontology", root / "ontology")
+    shutil.copytree(PROJECT_ROOT / "data" / "sources", root / "data" / "sources")
+    (root / "data" / "entries").mkdir(parents=True)
+    (root / "data" / "entries" / "01-test.yaml").write_text(entry, encoding="utf-8")
+    return from_env(environ={}, root=root, build_dir=root / "build")
+
+
+def test_build_refuses_a_graph_that_does_not_conform_and_keeps_the_previous_build(tmp_path):
+    from kg import build
+
+    config = small_project(tmp_path, GOOD_ENTRY)
+    build.build(config)
+    manifest = (config.build_dir / "manifest.json").read_bytes()
+    one_party = GOOD_ENTRY.replace("[person/donald-trump, person/vladimir-putin]", "[person/donald-trump]")
+    (config.data_dir / "entries" / "01-test.yaml").write_text(one_party, encoding="utf-8")
+    with pytest.raises(KgError) as error:
+        build.build(config)
+    assert error.value.exit_code == 1
+    assert "MeetingPartiesShape" in str(error.value) and "data/entries/01-test.yaml:9" in str(error.value)
+    assert (config.build_dir / "manifest.json").read_bytes() == manifest
