@@ -58,6 +58,8 @@ def build(config: Config, engine: str = "owlrl") -> dict:
         raise ValidationFailed(
             f"the graph does not conform to its shapes; the previous build is unchanged.\n{report.to_text()}"
         )
+    if report.violations:  # warnings only: they do not stop the build, but the curators should see them
+        log.info("%s", report.to_text())
     _step(4, f"computing the OWL-RL closure ({engine})")
     inferred = infer.infer(asserted, ontology, engine=engine)
     _step(5, "writing the dataset")

@@ -269,7 +269,7 @@ def write_dumps(config: Config, source: Path | None = None) -> list[Path]:
     write_atomic(out_dir / VOID_FILE, void)  # last: it lists the files above with their checksums
     written.append(out_dir / VOID_FILE)
     _remove_stale(out_dir, {p.name for p in written})
-    log.info("wrote %d files to %s", len(written), out_dir)
+    log.info("wrote %d download files (%s/)", len(written), out_dir.name)
     return written
 
 
