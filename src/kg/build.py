@@ -86,16 +86,22 @@ def _step(number: int, what: str) -> None:
 
 
 def write_dataset(config: Config, graphs: dict) -> Path:
-    """All named graphs as one N-Quads file, lines sorted so that equal input gives equal bytes."""
-    lines: list[str] = []
+    """All named graphs as one N-Quads file: equal input gives equal bytes.
+
+    Quads are sorted and blank nodes (the ontology's RDF lists) get labels computed from their
+    content, the same canonical form the dumps use.
+    """
+    import pyoxigraph as ox
+
+    from .dump import canonical_blank_nodes, sorted_quads
+
+    quads = []
     for name, graph in graphs.items():
-        graph_term = f"<{config.graph(name)}>"
-        for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines():
-            if line.strip():
-                lines.append(f"{line[:-1].rstrip()} {graph_term} .")
-    lines.sort()
+        graph_name = ox.NamedNode(config.graph(name))
+        ntriples = graph.serialize(format="nt", encoding="utf-8")
+        quads += [ox.Quad(*q.triple, graph_name) for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
     path = config.dataset_path
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_bytes(ox.serialize(sorted_quads(canonical_blank_nodes(quads)), format=ox.RdfFormat.N_QUADS))
     return path
 
 
