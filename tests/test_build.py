@@ -94,4 +94,5 @@ def test_shape_violation_fails_with_exit_1_and_keeps_the_old_build(project):
     result = _break_and_build(project, broken, text)
     assert result.returncode == 1
     assert "does not conform" in result.stderr
-    assert "event/2017-01-lonely-meeting" in result.stderr
+    assert "event:2017-01-lonely-meeting" in result.stderr
+    assert "MeetingPartiesShape" in result.stderr and "data/entries/99-broken.yaml:3" in result.stderr
