@@ -26,21 +26,24 @@ class QueryTimeout(Exception):
 
 
 class _Job:
-    __slots__ = ("work", "done", "value", "error")
+    """One query for an evaluator; the outcome comes back on the job's own reply queue.
+
+    A SimpleQueue (C) per job is cheaper than a threading.Event (a Python Condition and two
+    locks), and being per job, a late answer from an overrun query cannot reach a later request.
+    """
+
+    __slots__ = ("work", "reply")
 
     def __init__(self, work: Callable):
         self.work = work
-        self.done = threading.Event()
-        self.value = None
-        self.error: BaseException | None = None
+        self.reply: queue.SimpleQueue[tuple[bool, object]] = queue.SimpleQueue()
 
     def run(self) -> None:
         try:
-            self.value = self.work()
+            outcome = (True, self.work())
         except BaseException as exc:  # handed to the waiting thread, which decides what to answer
-            self.error = exc
-        finally:
-            self.done.set()
+            outcome = (False, exc)
+        self.reply.put(outcome)
 
 
 class EvaluatorPool:
@@ -57,12 +60,15 @@ class EvaluatorPool:
         self._ensure_started()
         job = _Job(work)
         self._jobs.put(job)
-        if not job.done.wait(timeout):
-            self._add_evaluator()  # that evaluator is stuck with the runaway query
-            raise QueryTimeout(f"query still running after {timeout:g} s")
-        if job.error is not None:
-            raise job.error
-        return job.value
+        try:
+            finished, value = job.reply.get(timeout=timeout)
+        except queue.Empty:
+            with self._lock:
+                self._add_evaluator()  # that evaluator is stuck with the runaway query
+            raise QueryTimeout(f"query still running after {timeout:g} s") from None
+        if not finished:
+            raise value
+        return value
 
     def _ensure_started(self) -> None:
         if self._pid != os.getpid():  # forked after use: the threads stayed in the parent
