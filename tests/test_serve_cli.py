@@ -44,6 +44,15 @@ def test_global_base_is_kept_when_serve_has_none():
     assert config.base == "https://kg.example/"
 
 
+def test_response_cache_flag_and_env():
+    assert from_env(environ={}).response_cache_bytes > 0  # on by default
+    assert from_env(environ={"KG_RESPONSE_CACHE_BYTES": "0"}).response_cache_bytes == 0
+    config = _apply_flags(serve_args("--response-cache-bytes", "0"), from_env(environ={}))
+    assert config.response_cache_bytes == 0
+    with pytest.raises(ValueError):  # as for the other settings: kg.cli reports it
+        _apply_flags(serve_args("--response-cache-bytes", "-1"), from_env(environ={}))
+
+
 def test_env_settings_apply_and_flags_win():
     config = from_env(environ={"KG_TIMEOUT": "3", "KG_MAX_ROWS": "5"})
     assert _apply_flags(serve_args("--max-rows", "9"), config).max_rows == 9

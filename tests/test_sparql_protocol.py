@@ -350,6 +350,81 @@ def test_post_is_not_cached(client):
     assert "ETag" not in response.headers
 
 
+# --- the per-worker answer cache ----------------------------------------------------------------
+def test_repeated_query_is_served_from_the_cache(client):
+    first, second = get(client, NAMES), get(client, NAMES)
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("miss", "hit")
+    assert second.data == first.data
+    assert second.headers["ETag"] == first.headers["ETag"]
+    assert second.headers["Access-Control-Allow-Origin"] == "*"
+    assert second.headers["X-Request-Id"] != first.headers["X-Request-Id"]
+
+
+def test_cached_answers_still_follow_negotiation(client):
+    get(client, NAMES)  # cached as JSON
+    csv = get(client, NAMES, headers={"Accept": "text/csv"})
+    assert csv.mimetype == "text/csv" and csv.headers["X-Cache"] == "miss"
+    assert csv.get_data(as_text=True).splitlines() == ["name", "Alice", "Alicia", "Bob"]
+    xml = get(client, NAMES, format="xml")
+    assert xml.mimetype == "application/sparql-results+xml" and xml.headers["X-Cache"] == "miss"
+    assert get(client, NAMES, headers={"Accept": "text/csv"}).headers["X-Cache"] == "hit"
+
+
+def test_cached_answers_still_answer_conditional_requests(client):
+    etag = get(client, NAMES).headers["ETag"]
+    assert get(client, NAMES).headers["X-Cache"] == "hit"
+    again = get(client, NAMES, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+
+
+def test_cache_keys_include_the_protocol_dataset(client):
+    query = "SELECT ?o WHERE { ?s ?p ?o }"
+    everything = get(client, query)
+    only_g1 = get(client, query, **{"default-graph-uri": EX + "g1"})
+    assert only_g1.headers["X-Cache"] == "miss"
+    assert json_values(only_g1, "o") == ["in g1"] != json_values(everything, "o")
+
+
+def test_posted_queries_share_the_cache_but_carry_no_validators(client):
+    get(client, NAMES)
+    response = client.post("/sparql", data={"query": NAMES})
+    assert response.headers["X-Cache"] == "hit" and "ETag" not in response.headers
+
+
+def test_volatile_queries_are_not_cached(client):
+    query = "SELECT (RAND() AS ?r) WHERE {}"
+    first, second = get(client, query), get(client, query)
+    assert first.headers["X-Cache"] == second.headers["X-Cache"] == "miss"
+    assert json_values(first, "r") != json_values(second, "r")
+
+
+def test_errors_and_truncation_survive_the_cache(make_app):
+    client = make_app(PEOPLE, max_rows=2).test_client()
+    for status in ("miss", "hit"):
+        response = get(client, "SELECT * WHERE { ?s ?p ?o }")
+        assert response.headers["X-Cache"] == status
+        assert response.headers["X-SPARQL-Truncated"] == "true"
+        assert get(client, "SELECT * WHERE {").status_code == 400
+
+
+def test_cache_can_be_turned_off(make_app):
+    client = make_app(PEOPLE, response_cache_bytes=0).test_client()
+    assert "X-Cache" not in get(client, NAMES).headers
+    assert "X-Cache" not in get(client, NAMES).headers
+
+
+def test_cache_stays_within_its_byte_budget():
+    from kg.sparql_results import Serialized
+    from kg.web.protocol_cache import ResultCache
+
+    cache = ResultCache(max_bytes=800)
+    for n in range(20):
+        cache.put(("q", n), Serialized(b"x" * 90))
+    assert len(cache) == 8 and cache.get(("q", 0)) is None and cache.get(("q", 19)) is not None
+    cache.put(("big",), Serialized(b"x" * 200))  # over 1/8 of the budget: not kept
+    assert cache.get(("big",)) is None
+
+
 # --- service description --------------------------------------------------------------------
 def sd_graph(response) -> list[ox.Triple]:
     return list(ox.parse(response.data, format=ox.RdfFormat.from_media_type(response.mimetype)))

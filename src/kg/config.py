@@ -55,6 +55,8 @@ class Config:
     max_query_nesting: int = 64  # deeper {, ( nesting gets 400 before it reaches the parser
     cors: bool = True
     federation_allowlist: tuple[str, ...] = ()  # SERVICE endpoints allowed; empty = none
+    # Per-worker cache of serialized query results (the data never changes while serving); 0 = off.
+    response_cache_bytes: int = 32_000_000
     # Release.
     version: str = "2026.11.25"
     licence: str = "https://creativecommons.org/licenses/by/4.0/"
@@ -138,3 +140,5 @@ def _check(config: Config) -> None:
         raise ValueError("timeout must be positive")
     if config.max_rows <= 0:
         raise ValueError("max-rows must be positive")
+    if config.response_cache_bytes < 0:
+        raise ValueError("response-cache-bytes must be 0 (off) or positive")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 UPDATE_VERBS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"})
 _PROLOGUE = frozenset({"PREFIX", "BASE"})
+# Functions whose value changes from one evaluation to the next: such answers are not cached.
+VOLATILE_FUNCTIONS = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})
 
 # SPARQL 1.1 §19.2: \uXXXX and \UXXXXXXXX are replaced everywhere *before* parsing.
 _CODEPOINT_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -55,6 +57,7 @@ class QueryRejected(Exception):
 class QueryShape:
     form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None if the text does not say (the parser will)
     has_dataset_clause: bool  # FROM / FROM NAMED: the query names its own dataset
+    repeatable: bool = True  # False if it calls RAND, NOW, UUID...: two runs may answer differently
 
 
 def decode_codepoint_escapes(text: str) -> str:
@@ -80,7 +83,7 @@ def inspect_query(text: str, max_nesting: int, service_allowlist: tuple[str, ...
             raise QueryRejected(
                 403, f"SERVICE{shown} is not allowed: this endpoint does not query other services."
             )
-    return QueryShape(form if form in QUERY_FORMS else None, "FROM" in words)
+    return QueryShape(form if form in QUERY_FORMS else None, "FROM" in words, VOLATILE_FUNCTIONS.isdisjoint(words))
 
 
 def _scan(text: str, max_nesting: int) -> tuple[list[str], list[str | None]]:

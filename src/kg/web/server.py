@@ -31,9 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="port (default: KG_PORT or 8000)")
     parser.add_argument("--timeout", type=float, help="seconds a query may run (default: KG_TIMEOUT or 10)")
     parser.add_argument("--max-rows", type=int, help="rows per result before it is cut (default: 10000)")
-    parser.add_argument("--base", dest="serve_base", help="base IRI of the dataset (same as kg --base)")
     parser.add_argument("--workers", type=int, help="worker processes (default: KG_WORKERS or 2)")
     parser.add_argument("--threads", type=int, help="threads per worker (default: KG_THREADS or 4)")
+    parser.add_argument("--response-cache-bytes", type=int, metavar="BYTES",
+                        help="per-worker cache of query answers, 0 = off (default: KG_RESPONSE_CACHE_BYTES or 32 MB)")
 
 
 def command(args: argparse.Namespace, config: Config) -> int:
@@ -51,7 +52,7 @@ def command(args: argparse.Namespace, config: Config) -> int:
 def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
     changes = {
         "host": args.host, "port": args.port, "timeout": args.timeout, "max_rows": args.max_rows,
-        "base": args.serve_base, "workers": args.workers, "threads": args.threads,
+        "workers": args.workers, "threads": args.threads, "response_cache_bytes": args.response_cache_bytes,
     }
     changes = {name: value for name, value in changes.items() if value is not None}
     if args.data:

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import logging
 import zlib
+from datetime import datetime
+from functools import lru_cache
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
+from werkzeug.datastructures import Headers
+from werkzeug.http import http_date, quote_etag
 
 from ..sparql_eval import QueryTimeout, run_with_timeout
 from ..sparql_results import Serialized, serialize_result, serialize_triples
 from ..sparql_scan import QueryRejected, inspect_query
 from .dataset import current_dataset
 from .errors import protocol_error, request_id
+from .protocol_cache import ResultCache
 from .protocol_formats import Format, NotAcceptable, negotiate
 from .protocol_request import SparqlRequest, read_request
 from .service_description import PREFIXES, ServiceDescription
@@ -28,22 +33,26 @@ bp = Blueprint("sparql", __name__)
 
 SERVED_METHODS = ("GET", "POST", "HEAD", "OPTIONS")
 ALLOW = ", ".join(SERVED_METHODS)
-_EXPOSED = "ETag, Last-Modified, X-Request-Id, X-SPARQL-Truncated, X-SPARQL-MaxRows"
+_EXPOSED = "ETag, Last-Modified, X-Request-Id, X-SPARQL-Truncated, X-SPARQL-MaxRows, X-Cache"
+_CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", _EXPOSED))
 #: app.config key of a callable run after a response whose query overran its time limit.
 RETIRE_WORKER = "KG_RETIRE_WORKER"
 
 
 @bp.record_once
-def _attach_service_description(state) -> None:
+def _attach(state) -> None:
     app = state.app
-    app.extensions["kg.sparql.description"] = ServiceDescription(app.extensions["kg.dataset"].store, app.config["KG"])
+    config = app.config["KG"]
+    app.extensions["kg.sparql.description"] = ServiceDescription(app.extensions["kg.dataset"].store, config)
+    # Created before gunicorn forks: each worker gets its own (empty) copy.
+    app.extensions["kg.sparql.cache"] = ResultCache(config.response_cache_bytes)
 
 
 @bp.after_request
 def _cors(response: Response) -> Response:
-    if current_app.config["KG"].cors:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = _EXPOSED
+    # Query answers carry these already (built with their other headers, see _result_response).
+    if current_app.config["KG"].cors and "Access-Control-Allow-Origin" not in response.headers:
+        response.headers.extend(_CORS_HEADERS)
     return response
 
 
@@ -83,19 +92,34 @@ def _answer_query(sparql: SparqlRequest) -> Response:
     config = current_app.config["KG"]
     shape = inspect_query(sparql.query, config.max_query_nesting, config.federation_allowlist)
     kind = "graph" if shape.form in ("CONSTRUCT", "DESCRIBE") else "results"
-    fmt = negotiate(kind, request.headers.get("Accept"), sparql.format_params)
-    etag = f"{current_dataset().etag}-{fmt.key}"
+    fmt = negotiate(kind, request.environ.get("HTTP_ACCEPT"), sparql.format_params)
+    dataset = current_dataset()
+    etag = f"{dataset.etag}-{fmt.key}"
     if _client_copy_is_current(etag):
         return _not_modified(etag)
+    cache = current_app.extensions["kg.sparql.cache"]
+    key = _cache_key(sparql, fmt) if cache.enabled and shape.repeatable else None
+    cached = cache.get(key) if key is not None else None
+    if cached is not None:
+        return _result_response(cached, fmt, etag, "hit")
     arguments = _dataset_arguments(sparql, shape.has_dataset_clause)
     # Relative IRIs resolve against the endpoint as the dataset's base names it (SPARQL Protocol §2.1.4).
     arguments["base_iri"] = config.base + "sparql"
-    store, query = current_dataset().store, sparql.query
+    store, query = dataset.store, sparql.query
 
     def evaluate() -> Serialized:
         return serialize_result(store.query(query, **arguments), fmt, config.max_rows, config.max_result_bytes)
 
-    return _evaluated(evaluate, fmt, etag)
+    return _evaluated(evaluate, fmt, etag, cache=cache if cache.enabled else None, key=key)
+
+
+def _cache_key(sparql: SparqlRequest, fmt: Format) -> tuple:
+    """What decides the bytes of an answer: the query, the protocol's dataset and the format."""
+    return (sparql.query, _frozen(sparql.default_graphs), _frozen(sparql.named_graphs), fmt.key)
+
+
+def _frozen(graphs: list[str] | None) -> tuple[str, ...] | None:
+    return None if graphs is None else tuple(graphs)
 
 
 def _dataset_arguments(sparql: SparqlRequest, query_has_from: bool) -> dict:
@@ -117,7 +141,8 @@ def _iri(value: str, parameter: str) -> ox.NamedNode:
         raise QueryRejected(400, f"{parameter}={value!r} is not an absolute IRI.") from None
 
 
-def _evaluated(work, fmt: Format, etag: str) -> Response:
+def _evaluated(work, fmt: Format, etag: str, cache: ResultCache | None = None, key=None) -> Response:
+    """Run `work` under the time limit; with a cache, remember the answer under `key` (None: never)."""
     config = current_app.config["KG"]
     try:
         result = run_with_timeout(work, config.timeout)
@@ -125,7 +150,11 @@ def _evaluated(work, fmt: Format, etag: str) -> Response:
         return _timed_out(config.timeout)
     except SyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ..."
         return protocol_error(400, f"Query syntax error: {_short(str(exc))}")
-    return _result_response(result, fmt, etag)
+    if cache is None:
+        return _result_response(result, fmt, etag)
+    if key is not None:
+        cache.put(key, result, key_bytes=len(key[0]))
+    return _result_response(result, fmt, etag, "miss")
 
 
 def _short(message: str, limit: int = 300) -> str:
@@ -145,39 +174,52 @@ def _timed_out(timeout: float) -> Response:
     return response
 
 
-def _result_response(result: Serialized, fmt: Format, etag: str) -> Response:
+def _result_response(result: Serialized, fmt: Format, etag: str, cache_status: str | None = None) -> Response:
+    """The answer with all its headers, built in one go (werkzeug re-scans the list on every set)."""
     config = current_app.config["KG"]
-    response = Response(result.body, content_type=fmt.content_type)
-    response.headers["Vary"] = "Accept"
+    validated = request.method in ("GET", "HEAD")
+    pairs = list(_fixed_headers(fmt.content_type, etag if validated else None,
+                                current_dataset().last_modified if validated else None, config.cors))
     if result.truncated:
-        response.headers["X-SPARQL-Truncated"] = "true"
-        response.headers["X-SPARQL-MaxRows"] = str(config.max_rows)
-    if request.method in ("GET", "HEAD"):
-        _add_validators(response, etag)
-    return response
+        pairs += (("X-SPARQL-Truncated", "true"), ("X-SPARQL-MaxRows", str(config.max_rows)))
+    if cache_status:
+        pairs.append(("X-Cache", cache_status))
+    return Response(result.body, headers=Headers(pairs))
+
+
+@lru_cache(maxsize=256)  # a few formats x a few validators: the same tuples over and over
+def _fixed_headers(content_type: str, etag: str | None, last_modified: datetime | None,
+                   cors: bool) -> tuple[tuple[str, str], ...]:
+    pairs = [("Content-Type", content_type), ("Vary", "Accept")]
+    if etag is not None:
+        pairs += _validators(etag, last_modified)
+    if cors:
+        pairs += _CORS_HEADERS
+    return tuple(pairs)
 
 
 # --- HTTP caching ----------------------------------------------------------------------------
 def _client_copy_is_current(etag: str) -> bool:
-    if request.method not in ("GET", "HEAD"):
+    environ = request.environ
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
         return False
-    if "If-None-Match" in request.headers:  # RFC 9110: If-Modified-Since is ignored then
+    if "HTTP_IF_NONE_MATCH" in environ:  # RFC 9110: If-Modified-Since is ignored then
         return request.if_none_match.contains_weak(etag) or request.if_none_match.star_tag
+    if "HTTP_IF_MODIFIED_SINCE" not in environ:  # the usual case: skip werkzeug's date parsing
+        return False
     since = request.if_modified_since
     return since is not None and current_dataset().last_modified <= since
 
 
-def _add_validators(response: Response, etag: str) -> None:
-    response.set_etag(etag)
-    response.last_modified = current_dataset().last_modified
-    response.headers["Cache-Control"] = "public, no-cache"  # reuse, but revalidate: cheap with 304
+@lru_cache(maxsize=256)
+def _validators(etag: str, last_modified: datetime) -> tuple[tuple[str, str], ...]:
+    return (("ETag", quote_etag(etag)), ("Last-Modified", http_date(last_modified)),
+            ("Cache-Control", "public, no-cache"))  # reuse, but revalidate: cheap with 304
 
 
 def _not_modified(etag: str) -> Response:
-    response = Response(status=304)
-    response.headers["Vary"] = "Accept"
-    _add_validators(response, etag)
-    return response
+    headers = Headers((("Vary", "Accept"), *_validators(etag, current_dataset().last_modified)))
+    return Response(status=304, headers=headers)
 
 
 # --- service description and graph reads -------------------------------------------------------
