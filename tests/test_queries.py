@@ -39,3 +39,35 @@ def test_query_gives_its_golden_answer(query):
     golden = GOLDEN / f"{query.name}.json"
     assert golden.exists(), f"no golden answer: run python tests/update_golden.py {query.name} and read it"
     assert answer(query) == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def query_named(name):
+    (query,) = [q for q in QUERIES if q.name == name]
+    return query
+
+
+def test_parameter_narrows_meetings_to_one_person():
+    rows = answer(query_named("meetings"), {"person": "http://127.0.0.1:8000/person/james-comey"})["rows"]
+    assert [r["meetingLabel"] for r in rows] == ["Comey and Trump allegedly meet for a private meal"]
+    assert rows[0]["status"] == "alleged"
+
+
+def test_parameter_changes_whose_chain_of_events():
+    rows = answer(query_named("flynn-chain"), {"person": "http://127.0.0.1:8000/person/sally-yates"})["rows"]
+    labels = {r["eventLabel"] for r in rows}
+    assert "Trump fires Sally Yates" in labels
+    assert not any("Flynn dismissed" == label for label in labels)
+
+
+def test_a_parameter_value_cannot_change_the_query():
+    from kg.errors import KgError
+
+    with pytest.raises(KgError, match="not a valid IRI"):
+        answer(query_named("meetings"), {"person": "http://x> } . ?s ?p ?o {"})
+
+
+def test_an_unknown_parameter_is_refused():
+    from kg.errors import KgError
+
+    with pytest.raises(KgError, match="no parameter"):
+        answer(query_named("meetings"), {"outlet": "http://127.0.0.1:8000/org/reuters"})

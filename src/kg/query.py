@@ -5,8 +5,11 @@ Named queries start with a comment header:
     # title: Who met whom, and when
     # description: Every attested meeting with its attendees, date, status and source.
     # parameters: person (optional IRI): only meetings this person attended
+    ...
+    VALUES ?person { UNDEF }
 
-Parameters are bound with pyoxigraph's substitutions (never pasted into the query text).
+A parameter is a `VALUES ?name { UNDEF }` line in the query (unbound unless given); a value
+given with --param replaces UNDEF as a checked RDF term, never as raw text.
 """
 
 from __future__ import annotations
@@ -105,11 +108,13 @@ def run(config: Config, text: str, params: dict[str, str] | None = None, store=N
         if not config.dataset_path.exists():
             raise KgError("no built dataset: run `kg build` first", str(config.dataset_path))
         store = load_store([DataFile(config.dataset_path)])
-    substitutions = {ox.Variable(name): _term(value) for name, value in (params or {}).items()}
+    text = bind_parameters(text, params or {})
     try:
-        results = store.query(text, use_default_graph_as_union=True, substitutions=substitutions)
+        results = store.query(text, use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise KgError(f"query does not parse: {exc}") from None
+    except (RuntimeError, OSError) as exc:
+        raise KgError(f"query could not run: {exc}") from None
     if not isinstance(results, ox.QuerySolutions):
         raise KgError("kg query runs SELECT queries; use the /sparql endpoint for the others")
     variables = [v.value for v in results.variables]
@@ -117,10 +122,29 @@ def run(config: Config, text: str, params: dict[str, str] | None = None, store=N
     return rows, variables
 
 
+def bind_parameters(text: str, params: dict[str, str]) -> str:
+    """Fill each parameter's `VALUES ?name { UNDEF }` line with the value, as a checked RDF term.
+
+    The value never reaches the query as raw text: it becomes a pyoxigraph term first (an IRI
+    that does not parse is refused) and the term's own serialisation is what is inserted.
+    """
+    for name, value in params.items():
+        if not name.isidentifier():
+            raise KgError(f"parameter name {name!r} is not a SPARQL variable name")
+        slot = f"VALUES ?{name} {{ UNDEF }}"
+        if slot not in text:
+            raise KgError(f"this query has no parameter ?{name} (a parameter is a line '{slot}')")
+        text = text.replace(slot, f"VALUES ?{name} {{ {_term(value)} }}")
+    return text
+
+
 def _term(value: str):
     import pyoxigraph as ox
 
-    return ox.NamedNode(value) if value.startswith(("http://", "https://")) else ox.Literal(value)
+    try:
+        return ox.NamedNode(value) if value.startswith(("http://", "https://")) else ox.Literal(value)
+    except ValueError as exc:
+        raise KgError(f"parameter value {value!r} is not a valid IRI: {exc}") from None
 
 
 def _plain(term) -> str:
