@@ -1,10 +1,12 @@
 """Endpoint throughput: `kg serve` answering a simple SELECT vs a Flask "hello world", served the same way.
 
-Both run under the same gunicorn setup (kg.web.server.GunicornServer with gunicorn_options:
-gthread, same workers and threads), on this machine, one after the other, loaded by `wrk`
-(Debian package `wrk`) with the same connections and duration. Prints req/s, p50 and p99
-latency and the ratio to hello world; --write puts the table into bench/RESULTS.md under
-"## SPARQL endpoint" (other sections are left alone).
+All servers run under the same gunicorn setup (kg.web.server.GunicornServer with gunicorn_options:
+gthread, same workers and threads, same CPU pinning), on this machine, loaded in alternating
+rounds by `wrk` (Debian package `wrk`) with the same connections and duration. kg runs twice:
+with its answer cache off (every request evaluated and serialized: the engine figure) and on
+(repeated requests answered from the per-worker cache, X-Cache: hit). Prints req/s, p50 and
+p99 latency, the ratio to hello world and the load average; --write puts the table into
+bench/RESULTS.md under "## SPARQL endpoint" (other sections are left alone).
 
     python bench/bench_endpoint.py [--duration 10] [--rounds 3] [--connections 8] [--triples 10000] [--write]
 """
@@ -23,7 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -64,6 +66,17 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=20)
 
 
+def cache_header(url: str) -> str | None:
+    """X-Cache of a second identical request: tells which kg server answers from its cache."""
+    parts = urlsplit(url)
+    for _ in range(2):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection.request("GET", f"{parts.path}?{parts.query}")
+        response = connection.getresponse()
+        response.read()
+    return response.getheader("X-Cache")
+
+
 def wrk(url: str, duration: int, connections: int) -> dict:
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
@@ -101,28 +114,49 @@ def main() -> None:
         write_section(table)
 
 
+UNCACHED, CACHED = "uncached", "cached"
+
+
 def run_all(data: Path, args) -> dict:
-    """Both servers up; rounds alternate between them so that background load hits both alike."""
-    hello_port, kg_port = 18931, 18932
-    hello = start([sys.executable, __file__, "--serve-hello", str(hello_port)], hello_port, "/")
-    kg = start([sys.executable, "-m", "kg.cli", "serve", "--data", str(data), "--port", str(kg_port)], kg_port, "/sparql")
+    """All servers up; rounds alternate between them so that background load hits all alike."""
+    hello_port, kg_port, cached_port = 18931, 18932, 18933
+    kg_command = [sys.executable, "-m", "kg.cli", "serve", "--data", str(data)]
+    servers = [
+        start([sys.executable, __file__, "--serve-hello", str(hello_port)], hello_port, "/"),
+        start([*kg_command, "--port", str(kg_port), "--response-cache-bytes", "0"], kg_port, "/sparql"),
+        start([*kg_command, "--port", str(cached_port)], cached_port, "/sparql"),
+    ]
+    simple, medium = urlencode({"query": SIMPLE}), urlencode({"query": MEDIUM})
     targets = {
         "Flask hello world": f"http://127.0.0.1:{hello_port}/",
-        "kg simple SELECT (JSON)": f"http://127.0.0.1:{kg_port}/sparql?{urlencode({'query': SIMPLE})}",
-        "kg SELECT 100 rows, ORDER BY (JSON)": f"http://127.0.0.1:{kg_port}/sparql?{urlencode({'query': MEDIUM})}",
+        f"kg simple SELECT (JSON), {UNCACHED}": f"http://127.0.0.1:{kg_port}/sparql?{simple}",
+        f"kg simple SELECT (JSON), {CACHED}": f"http://127.0.0.1:{cached_port}/sparql?{simple}",
+        f"kg SELECT 100 rows, ORDER BY (JSON), {UNCACHED}": f"http://127.0.0.1:{kg_port}/sparql?{medium}",
     }
     runs: dict[str, list[dict]] = {label: [] for label in targets}
     try:
-        for url in targets.values():
+        for label, url in targets.items():
+            check_cache_label(label, url)
             wrk(url, 2, args.connections)  # warm-up
         for _ in range(args.rounds):
             for label, url in targets.items():
-                runs[label].append(wrk(url, args.duration, args.connections))
+                runs[label].append({**wrk(url, args.duration, args.connections), "load": os.getloadavg()[0]})
     finally:
-        stop(hello)
-        stop(kg)
-    # The median round of each (by req/s) is reported.
-    return {label: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2] for label, rs in runs.items()}
+        for server in servers:
+            stop(server)
+    # The median round of each (by req/s) is reported, with the range of the 1-minute load average.
+    return {label: {**sorted(rs, key=lambda r: r["rps"])[len(rs) // 2],
+                    "loads": (min(r["load"] for r in rs), max(r["load"] for r in rs)),
+                    "all": [r["rps"] for r in rs]}
+            for label, rs in runs.items()}
+
+
+def check_cache_label(label: str, url: str) -> None:
+    """The labels must tell the truth: the uncached server never says hit, the cached one does."""
+    if label.endswith(f", {UNCACHED}") and cache_header(url) is not None:
+        raise SystemExit(f"{label}: the answer cache is not off")
+    if label.endswith(f", {CACHED}") and cache_header(url) != "hit":
+        raise SystemExit(f"{label}: repeated requests are not answered from the cache")
 
 
 def report(results: dict, args) -> str:
@@ -133,16 +167,22 @@ def report(results: dict, args) -> str:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     lines = [
         f"Machine: {platform.machine()}, {cpus} CPUs, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}. gunicorn gthread, {config.workers} workers x {config.threads} threads; "
+        f"Python {platform.python_version()}. gunicorn gthread, {config.workers} workers x {config.threads} threads, "
+        f"one CPU per worker, keep-alive; "
         f"wrk -t2 -c{args.connections} -d{args.duration}s --latency on the same machine, {args.rounds} alternating "
         f"rounds, median round shown; "
-        f"{args.triples:,} synthetic triples; run on {time.strftime('%Y-%m-%d')}.",
+        f"{args.triples:,} synthetic triples; run on {time.strftime('%Y-%m-%d %H:%M')}. "
+        "\"uncached\": answer cache off (every request parsed, evaluated and serialized); "
+        "\"cached\": the same query repeated, answered from the per-worker cache (X-Cache: hit).",
         "",
-        "| server / request | req/s | p50 ms | p99 ms | vs hello world |",
-        "|---|---:|---:|---:|---:|",
+        "| server / request | req/s | p50 ms | p99 ms | vs hello world | load avg (1 min) | req/s of each round |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     for label, r in results.items():
-        lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / hello:.2f} |")
+        low, high = r["loads"]
+        rounds = ", ".join(f"{rps:,.0f}" for rps in r["all"])
+        lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / hello:.2f} "
+                     f"| {low:.1f}–{high:.1f} | {rounds} |")
     return "\n".join(lines)
 
 

@@ -114,3 +114,24 @@ def test_serves_mixed_files_as_one_dataset(live_server):
     everything = requests.get(sparql, params={"query": "SELECT * WHERE { ?s ?p ?o }"}, timeout=30)
     assert len(everything.json()["results"]["bindings"]) == 3
     assert everything.headers["X-SPARQL-Truncated"] == "true"
+
+
+def test_workers_are_spread_one_per_cpu(monkeypatch):
+    from types import SimpleNamespace
+
+    from kg.web import server
+
+    monkeypatch.setattr(server, "_cpus", lambda: [0, 1])
+    options = gunicorn_options(from_env(environ={}, workers=2))
+    assert "pre_fork" in options and "post_fork" in options
+    assert "post_fork" not in gunicorn_options(from_env(environ={}, workers=1))
+    assert "post_fork" not in gunicorn_options(from_env(environ={}, workers=2, pin_workers=False))
+    master = SimpleNamespace(WORKERS={})
+    first, second, replacement = (SimpleNamespace() for _ in range(3))
+    for pid, worker in ((1, first), (2, second)):
+        server._choose_cpu(master, worker)
+        master.WORKERS[pid] = worker
+    assert {first.kg_cpu, second.kg_cpu} == {0, 1}
+    del master.WORKERS[1]  # the first worker retired: its replacement takes the free CPU
+    server._choose_cpu(master, replacement)
+    assert replacement.kg_cpu == first.kg_cpu

@@ -47,6 +47,7 @@ class Config:
     port: int = 8000
     workers: int = 2
     threads: int = 4
+    pin_workers: bool = True  # one CPU per worker when workers >= CPUs (see kg.web.server)
     data_files: tuple[DataFile, ...] = ()  # empty: serve the built dataset
     timeout: float = 10.0  # seconds per query
     max_rows: int = 10_000  # rows per SELECT result (more are cut, and the response says so)
