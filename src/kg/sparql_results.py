@@ -12,6 +12,7 @@ import io
 import itertools
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # C: a JSON string as json.dumps(ensure_ascii=False) writes it
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -92,8 +93,28 @@ def _json_head(names):
 
 
 def _json_row(names, solution, index):
-    binding = {name: _json_term(solution[name]) for name in names if solution[name] is not None}
-    return ("," if index else "") + json.dumps(binding, ensure_ascii=False, separators=(",", ":"))
+    # Written as text, term by term: a dict per term plus json.dumps per row cost 3x more.
+    bindings = []
+    for name in names:
+        term = solution[name]
+        if term is not None:
+            bindings.append(f"{encode_basestring(name)}:{_json_term_text(term)}")
+    return ("," if index else "") + "{" + ",".join(bindings) + "}"
+
+
+def _json_term_text(term) -> str:
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return '{"type":"uri","value":' + encode_basestring(term.value) + "}"
+    if kind is ox.Literal:
+        text = '{"type":"literal","value":' + encode_basestring(term.value)
+        if term.language:
+            return text + ',"xml:lang":' + encode_basestring(term.language) + "}"
+        datatype = term.datatype.value
+        return text + ("}" if datatype == XSD_STRING else ',"datatype":' + encode_basestring(datatype) + "}")
+    if kind is ox.BlankNode:
+        return '{"type":"bnode","value":' + encode_basestring(term.value) + "}"
+    return json.dumps(_json_term(term), ensure_ascii=False, separators=(",", ":"))  # RDF-star: rare
 
 
 def _json_tail(empty):
