@@ -156,3 +156,16 @@ def test_served_over_real_http(live_server):
         assert response.status == 200 and b"Michael Flynn" in body
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("path", ["/person/%FF%FE", "/person/a%00b", "/person/a%20b", "/event/%3Cx%3E.ttl",
+                                  "/graph/%FF", "/graph/a%20b"])
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_path_that_is_no_iri_is_a_404_not_a_server_error(client, path, accept):
+    response = client.get(path, headers={"Accept": accept})
+    assert response.status_code == 404
+    if response.headers["Content-Type"].startswith("application/json"):
+        assert response.get_json()["error"] == "not_found"
+    else:
+        assert "Not found" in response.get_data(as_text=True)
+    assert client.get(FLYNN).status_code == 303

@@ -79,7 +79,7 @@ def ontology(suffix: str | None = None):
 @bp.get("/graph/<name>")
 def named_graph(name: str):
     iri = current_app.config["KG"].base + f"graph/{name}"
-    if not current_dataset().store.contains_named_graph(ox.NamedNode(iri)):
+    if not _is_iri(iri) or not current_dataset().store.contains_named_graph(ox.NamedNode(iri)):
         return _not_found(iri, None)
     response = redirect(f"/sparql?graph={quote(iri, safe='')}", code=303)
     response.headers["Vary"] = "Accept"
@@ -91,7 +91,7 @@ def _dereference(path: str, suffix: str | None, document: str | None = None):
     iri = current_app.config["KG"].base + path
     if suffix is not None and suffix not in SUFFIXES:
         return _not_found(iri, suffix, f"No format {suffix!r}; the formats are {', '.join(SUFFIXES)}.")
-    if not _is_described(iri):
+    if not _is_iri(iri) or not _is_described(iri):
         return _not_found(iri, suffix)
     if suffix is None:
         chosen = _negotiate()
@@ -147,6 +147,16 @@ def _document(iri: str, suffix: str, doc_path: str) -> Response:
 
 def _store() -> ox.Store:
     return current_dataset().store
+
+
+def _is_iri(iri: str) -> bool:
+    """False for a path that decodes to no IRI (a space, NUL, '<', invalid UTF-8 as U+FFFD...):
+    nothing can be described by it, so it is a 404, not an error of the server."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_described(iri: str) -> bool:
@@ -431,7 +441,7 @@ def _suggestions(iri: str) -> list[Value]:
     """Entities of the same folder with a similar name: the likely target of a mistyped link."""
     base = current_app.config["KG"].base
     folder = iri[len(base):].split("/", 1)[0] + "/" if iri.startswith(base) else ""
-    if not folder.strip("/"):
+    if not folder.strip("/") or not _is_iri(iri):
         return []
     known = {q.subject.value: q.subject for q in _subjects_under(base + folder)
              if q.predicate.value == RDF + "type"}
