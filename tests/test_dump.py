@@ -275,3 +275,13 @@ def test_ontology_and_dataset_carry_the_same_release_version():
     config = from_env(environ={})
     ontology = Graph().parse(config.ontology_dir / "kg.ttl", format="turtle")
     assert str(ontology.value(URIRef(config.base + "ontology"), OWL.versionInfo)) == config.version
+
+
+@pytest.mark.parametrize("name, media_type", [
+    (f"kg-{VERSION}.ttl", "text/turtle"), (f"kg-{VERSION}.nt", "application/n-triples"), ("SHA256SUMS", "text/plain"),
+])
+def test_download_content_type_names_its_charset_once(client, name, media_type):
+    for headers in ({}, {"Range": "bytes=0-9"}):
+        response = client.get(f"/download/{name}", headers=headers)
+        assert response.status_code in (200, 206)
+        assert response.headers["Content-Type"] == f"{media_type}; charset=utf-8"

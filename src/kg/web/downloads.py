@@ -94,8 +94,10 @@ def download_file(name: str):
 
 def _send(path: Path, media_type: str, sha256: str, text: bool) -> Response:
     # conditional=True gives Range (206), If-None-Match / If-Modified-Since (304) and Content-Length.
-    response = send_file(path, mimetype=f"{media_type}; charset=utf-8" if text else media_type,
-                         as_attachment=False, conditional=True, etag=sha256, max_age=None)
+    response = send_file(path, mimetype=media_type, as_attachment=False, conditional=True, etag=sha256,
+                         max_age=None)
+    # Set here, not through send_file: werkzeug adds its own charset to text/* types (a second one).
+    response.headers["Content-Type"] = f"{media_type}; charset=utf-8" if text else media_type
     response.headers["Cache-Control"] = "public, no-cache"  # the file may be rebuilt: revalidate (cheap, 304)
     response.headers["Content-Disposition"] = f'inline; filename="{path.name}"'
     return response
