@@ -285,3 +285,14 @@ def test_download_content_type_names_its_charset_once(client, name, media_type):
         response = client.get(f"/download/{name}", headers=headers)
         assert response.status_code in (200, 206)
         assert response.headers["Content-Type"] == f"{media_type}; charset=utf-8"
+
+
+def test_unsatisfiable_range_is_a_416_that_gives_the_size(client, dumped):
+    config, _ = dumped
+    name = f"kg-{VERSION}.ttl"
+    size = len((config.build_dir / "downloads" / name).read_bytes())
+    for bad in (f"bytes={size + 10}-", "bytes=50-10"):
+        response = client.get(f"/download/{name}", headers={"Range": bad})
+        assert response.status_code == 416
+        assert response.headers["Content-Range"] == f"bytes */{size}"  # RFC 9110 15.5.17
+        assert response.get_json()["status"] == 416

@@ -55,8 +55,8 @@ def protocol_error(status: int, message: str, headers: dict | None = None) -> Re
 
 def _http_error(exc: HTTPException) -> Response:
     error = (exc.name or "error").lower().replace(" ", "_")
-    headers = dict(exc.get_headers()) if exc.code == 405 else {}
-    headers.pop("Content-Type", None)
+    # The exception's own headers (Allow on 405, Content-Range on 416...), minus its HTML Content-Type.
+    headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
     return api_error(exc.code or 500, error, exc.description or exc.name, headers)
 
 
