@@ -93,6 +93,10 @@ def download_file(name: str):
 
 
 def _send(path: Path, media_type: str, sha256: str, text: bool) -> Response:
+    if request.range is not None and len(request.range.ranges) > 1:
+        # werkzeug serves one range only and would answer 416 ("none satisfiable"), which is false:
+        # ignore the header instead and send the whole file, as RFC 9110 (14.2) allows.
+        request.environ.pop("HTTP_RANGE", None)
     # conditional=True gives Range (206), If-None-Match / If-Modified-Since (304) and Content-Length.
     response = send_file(path, mimetype=media_type, as_attachment=False, conditional=True, etag=sha256,
                          max_age=None)
