@@ -169,3 +169,10 @@ def test_path_that_is_no_iri_is_a_404_not_a_server_error(client, path, accept):
     else:
         assert "Not found" in response.get_data(as_text=True)
     assert client.get(FLYNN).status_code == 303
+
+
+@pytest.mark.parametrize("path", ["/person/.ttl", "/person/.html", "/event/.nt", "/status/.ttl"])
+def test_empty_slug_names_nothing(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert client.get("/status.ttl").status_code == 200  # the scheme's own document stays

@@ -61,6 +61,8 @@ SHOWN_IN_HEADER = {RDF + "type", RDFS + "label", SKOS + "prefLabel", SCHEMA + "d
         "claim,status,precision):folder>/<name>")
 def entity(folder: str, name: str):
     slug, dot, suffix = name.partition(".")
+    if not slug:  # /person/.ttl names no entity (it would read as the folder and list all of it)
+        return _not_found(current_app.config["KG"].base + f"{folder}/{name}", suffix if dot else None)
     return _dereference(f"{folder}/{slug}", suffix if dot else None)
 
 
