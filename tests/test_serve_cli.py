@@ -135,3 +135,14 @@ def test_workers_are_spread_one_per_cpu(monkeypatch):
     del master.WORKERS[1]  # the first worker retired: its replacement takes the free CPU
     server._choose_cpu(master, replacement)
     assert replacement.kg_cpu == first.kg_cpu
+
+
+def test_bad_graph_iri_or_a_directory_is_a_clear_error_naming_the_file(tmp_path):
+    not_iri = run_kg("serve", "--data", f"{PEOPLE}@not an iri", "--port", "1")
+    assert not_iri.returncode == 2 and "Traceback" not in not_iri.stderr
+    assert f"{PEOPLE}:" in not_iri.stderr and "'not an iri'" in not_iri.stderr
+    folder = tmp_path / "folder.nt"
+    folder.mkdir()
+    directory = run_kg("serve", "--data", str(folder), "--port", "1")
+    assert directory.returncode == 2 and "Traceback" not in directory.stderr
+    assert f"{folder}: is a directory" in directory.stderr

@@ -48,15 +48,22 @@ def load_file(store: ox.Store, data_file: DataFile) -> None:
     fmt = rdf_format(path)
     if data_file.graph and fmt in QUAD_FORMATS:
         raise KgError("FILE@IRI is for triple files; TriG and N-Quads name their own graphs", str(path))
-    to_graph = ox.NamedNode(data_file.graph) if data_file.graph else None
+    try:
+        to_graph = ox.NamedNode(data_file.graph) if data_file.graph else None
+    except ValueError as exc:
+        raise KgError(f"graph {data_file.graph!r} after '@' is not an absolute IRI: {exc}", str(path)) from None
     try:
         with path.open("rb") as handle:
             store.bulk_load(handle, fmt, base_iri=path.resolve().as_uri(), to_graph=to_graph)
     except FileNotFoundError:
         raise KgError("no such file", str(path)) from None
+    except IsADirectoryError:
+        raise KgError("is a directory, not an RDF file", str(path)) from None
+    except OSError as exc:  # unreadable (permissions), an I/O error
+        raise KgError(f"cannot read: {exc.strerror or exc}", str(path)) from None
     except SyntaxError as exc:
         raise KgError(f"not valid {fmt.name}: {exc}", str(path), _line_of(exc)) from None
-    except ValueError as exc:  # e.g. an invalid graph IRI after '@'
+    except ValueError as exc:
         raise KgError(str(exc), str(path)) from None
 
 
