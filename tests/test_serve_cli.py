@@ -64,6 +64,8 @@ def test_env_settings_apply_and_flags_win():
     (["--timeout", "0"], "timeout"),
     (["--max-rows", "0"], "max-rows"),
     (["--workers", "0"], "workers"),
+    (["--port", "99999"], "port"),
+    (["--port", "-1"], "port"),
 ])
 def test_bad_settings_are_refused(argv, message):
     args = serve_args(*argv)
@@ -146,3 +148,17 @@ def test_bad_graph_iri_or_a_directory_is_a_clear_error_naming_the_file(tmp_path)
     directory = run_kg("serve", "--data", str(folder), "--port", "1")
     assert directory.returncode == 2 and "Traceback" not in directory.stderr
     assert f"{folder}: is a directory" in directory.stderr
+
+
+@pytest.mark.parametrize("raw", ["maybe", "2", "enabled"])
+def test_a_boolean_setting_that_is_no_boolean_is_refused(raw):
+    with pytest.raises(ValueError, match="KG_CORS"):
+        from_env(environ={"KG_CORS": raw})
+    assert from_env(environ={"KG_CORS": "off"}).cors is False
+    assert from_env(environ={"KG_CORS": "Yes"}).cors is True
+
+
+def test_port_out_of_range_is_an_error_not_a_traceback():
+    result = run_kg("serve", "--data", str(PEOPLE), "--port", "99999")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "port 99999" in result.stderr

@@ -116,6 +116,10 @@ def from_env(environ: dict[str, str] | None = None, **overrides) -> Config:
     return config
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
 def _coerce(name: str, raw: str):
     kind = str(_ENV_TYPES[name])
     try:
@@ -124,7 +128,10 @@ def _coerce(name: str, raw: str):
         if kind == "float":
             return float(raw)
         if kind == "bool":
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
+            word = raw.strip().lower()
+            if word not in _TRUE | _FALSE:  # KG_CORS=maybe must not quietly mean "off"
+                raise ValueError
+            return word in _TRUE
         if kind == "Path":
             return Path(raw)
         if kind.startswith("tuple[str"):
@@ -137,6 +144,8 @@ def _coerce(name: str, raw: str):
 def _check(config: Config) -> None:
     if not config.base.startswith(("http://", "https://")) or not config.base.endswith("/"):
         raise ValueError(f"base {config.base!r} must be an http(s) IRI ending in '/'")
+    if not 1 <= config.port <= 65535:  # gunicorn would fail later with a traceback
+        raise ValueError(f"port {config.port} is not a TCP port (1-65535)")
     if config.timeout <= 0:
         raise ValueError("timeout must be positive")
     if config.max_rows <= 0:
