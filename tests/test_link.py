@@ -287,3 +287,38 @@ def test_federation_example_parses_and_joins_on_verified_qids(path):
 
 def test_our_endpoint_keeps_federation_off_by_default():
     assert from_env(environ={}).federation_allowlist == ()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--limit", "0"], "--limit 0"),
+    (["--limit", "-3"], "--limit -3"),
+    (["--out", "{tmp}"], "--out is a directory"),
+    (["--cache", "{tmp}/a-file"], "--cache is a file"),
+])
+def test_kg_link_propose_refuses_bad_options_before_asking(tmp_path, fake_api, capsys, monkeypatch, argv, message):
+    from kg import cli
+
+    config = project(tmp_path, [FLYNN_ROW, KISLYAK_ROW])
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.setattr(cli, "from_env", lambda **kw: config)
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    assert cli.main(["link", "--propose", "--api", fake_api, "--cache", str(tmp_path / "cache"), *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert FakeWikidata.requests == []
+    assert not (config.build_dir / "link-candidates.tsv").exists()
+
+
+def test_a_damaged_cache_entry_is_asked_again_and_a_non_json_answer_is_a_clear_error(tmp_path, fake_api):
+    config = project(tmp_path, [FLYNN_ROW, KISLYAK_ROW])
+    client = WikidataSearch(fake_api, tmp_path / "cache")
+    propose(config, client, tmp_path / "a.tsv")
+    for entry in (tmp_path / "cache").iterdir():
+        entry.write_bytes(entry.read_bytes()[:5])  # as a run killed mid-write would leave it
+    asked = len(FakeWikidata.requests)
+    propose(config, client, tmp_path / "b.tsv")
+    assert len(FakeWikidata.requests) == 2 * asked
+    assert (tmp_path / "a.tsv").read_bytes() == (tmp_path / "b.tsv").read_bytes()
+    not_api = WikidataSearch(fake_api.replace("/w/api.php", "/"), None)
+    not_api._fetch = lambda url: b"<html>not an API</html>"
+    with pytest.raises(KgError, match="not JSON"):
+        not_api.search("Reuters")

@@ -295,16 +295,25 @@ class WikidataSearch:
         return self._get_json(url).get("search", [])
 
     def _get_json(self, url: str) -> dict:
+        from .dump import write_atomic
+
         cached = self._cache_file(url)
         if cached and cached.is_file():
-            return json.loads(cached.read_text(encoding="utf-8"))
+            try:
+                return json.loads(cached.read_text(encoding="utf-8"))
+            except ValueError:  # a damaged cache entry: ask again, and the answer replaces it
+                log.info("cache entry %s is not JSON: asking again", cached)
         body = self._fetch(url)
-        data = json.loads(body)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise KgError("the answer is not JSON: is --api a wbsearchentities endpoint?", url) from None
+        if not isinstance(data, dict):
+            raise KgError("the answer is not a JSON object: is --api a wbsearchentities endpoint?", url)
         if "error" in data:
             raise KgError(f"Wikidata API error: {data['error'].get('info', data['error'])}", url)
         if cached:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            cached.write_bytes(body)
+            write_atomic(cached, body)  # never a half-written entry that a later run would read
         return data
 
     def _cache_file(self, url: str) -> Path | None:
@@ -411,6 +420,13 @@ def command(args, config: Config) -> int:
     if args.propose:
         cache = Path(args.cache) if args.cache else config.build_dir / "link-cache"
         out = Path(args.out) if args.out else config.build_dir / "link-candidates.tsv"
+        # Checked before any request, so that a typo does not cost a round of the API.
+        if args.limit < 1:
+            raise KgError(f"--limit {args.limit}: give at least 1 candidate per entity")
+        if out.is_dir():
+            raise KgError("--out is a directory: give the review file's path", str(out))
+        if cache.exists() and not cache.is_dir():
+            raise KgError("--cache is a file: give a directory for the cached answers", str(cache))
         count = propose(config, WikidataSearch(args.api, cache), out, args.limit)
         print(f"{out}: {count} candidates to review (nothing was linked)")
         return 0
