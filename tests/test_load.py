@@ -151,3 +151,11 @@ def test_changed_article_is_detected(project):
     error = error_of(project, MINIMAL)
     assert "the stored source changed" in error.reason
     assert error.file == "data/sources/sources.yaml"
+
+
+def test_a_directory_named_like_an_entry_is_a_clear_error(project):
+    (project / "data" / "entries" / "01-folder.yaml").mkdir()
+    with pytest.raises(KgError) as caught:
+        load(project, MINIMAL)
+    assert caught.value.file == "data/entries/01-folder.yaml"
+    assert "is a directory" in caught.value.reason

@@ -104,6 +104,10 @@ def read_yaml(path: Path, root: Path):
         raise KgError(f"not valid YAML: {exc.problem}", _rel(path, root), line) from None
     except UnicodeDecodeError as exc:
         raise KgError(f"not UTF-8 text: {exc.reason}", _rel(path, root)) from None
+    except IsADirectoryError:
+        raise KgError("is a directory, not a YAML file", _rel(path, root)) from None
+    except OSError as exc:  # unreadable (permissions), an I/O error
+        raise KgError(f"cannot read: {exc.strerror or exc}", _rel(path, root)) from None
 
 
 def data_files(config: Config) -> list[Path]:
