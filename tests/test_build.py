@@ -96,3 +96,24 @@ def test_shape_violation_fails_with_exit_1_and_keeps_the_old_build(project):
     assert "does not conform" in result.stderr
     assert "event:2017-01-lonely-meeting" in result.stderr
     assert "MeetingPartiesShape" in result.stderr and "data/entries/99-broken.yaml:3" in result.stderr
+
+
+def test_build_never_replaces_a_folder_or_file_that_is_not_a_build(project, tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "thesis.txt").write_text("mine")
+    a_file = tmp_path / "data.nt"
+    a_file.write_text("<http://a/b> <http://a/c> <http://a/d> .\n")
+    for target in (precious, a_file):
+        result = kg("build", env_root=project, build_dir=target)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"{target}: " in result.stderr and "refusing to replace it" in result.stderr
+    assert (precious / "thesis.txt").read_text() == "mine"
+    assert a_file.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.nt", "notes"]  # nothing moved aside
+
+
+def test_build_dir_that_cannot_be_created_is_a_clear_error(project):
+    result = kg("build", env_root=project, build_dir="/proc/kg-build-here")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "/proc/kg-build-here: cannot create the build directory" in result.stderr

@@ -45,6 +45,7 @@ def build(config: Config, engine: str = "owlrl") -> dict:
     from . import dump, infer, link, load, validate
 
     started = time.monotonic()
+    check_target(config.build_dir)  # before the work: a build must never swap away the user's files
     _step(1, "loading the ontology and the curated data")
     ontology = load.load_ontology(config)
     loaded = load.load_data(config, ontology)
@@ -73,7 +74,7 @@ def build(config: Config, engine: str = "owlrl") -> dict:
         _write_json(staging / "manifest.json", summary)
         _step(6, "writing the downloads")
         dump.write_dumps(staged)
-        _publish(staging, config.build_dir)
+        _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return summary
 
@@ -109,15 +110,35 @@ def _write_json(path: Path, value) -> None:
     path.write_text(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+#: What only a build directory holds: publishing replaces the directory, so it must be one of ours.
+BUILD_MARKERS = ("manifest.json", "dataset.nq", "downloads/SHA256SUMS")
+
+
+def check_target(target: Path) -> None:
+    """Refuse a build directory that is a file, or a non-empty folder that no kg command wrote:
+    publishing renames the old directory away and deletes it."""
+    target = Path(target)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise KgError("is a file, not a build directory: refusing to replace it", str(target))
+    if any(target.iterdir()) and not any((target / marker).is_file() for marker in BUILD_MARKERS):
+        raise KgError("is not empty and holds no kg build (no manifest.json or dataset.nq): refusing to "
+                      "replace it; choose another --build-dir", str(target))
+
+
 class _staging_dir:
     """A temporary directory beside the target; removed on exit unless it was published (renamed)."""
 
     def __init__(self, target: Path):
-        self.target = Path(target)
+        self.target = Path(target).resolve()  # "." has no name to put a sibling beside
 
     def __enter__(self) -> Path:
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}-", dir=self.target.parent))
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}-", dir=self.target.parent))
+        except OSError as exc:
+            raise KgError(f"cannot create the build directory here: {exc.strerror or exc}", str(self.target)) from None
         return self.path
 
     def __exit__(self, *exc) -> None:
