@@ -71,3 +71,17 @@ def test_an_unknown_parameter_is_refused():
 
     with pytest.raises(KgError, match="no parameter"):
         answer(query_named("meetings"), {"outlet": "http://127.0.0.1:8000/org/reuters"})
+
+
+def test_a_failing_service_call_or_a_binary_query_file_is_a_clear_error(tmp_path):
+    from kg.errors import KgError
+    from kg.query import find_query
+
+    unreachable = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
+    with pytest.raises(KgError, match="query could not run"):
+        run(built_config(), unreachable, store=built_store())
+    binary = tmp_path / "binary.rq"
+    binary.write_bytes(b"\x9f\xa4\x00SELECT")
+    with pytest.raises(KgError, match="not UTF-8") as caught:
+        find_query(built_config(), str(binary))
+    assert caught.value.file == str(binary)

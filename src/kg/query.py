@@ -77,7 +77,12 @@ def find_query(config: Config, name: str) -> NamedQuery:
 
 
 def read_query(path: Path) -> NamedQuery:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KgError(f"not UTF-8 text: {exc.reason} (byte {exc.start})", str(path)) from None
+    except OSError as exc:
+        raise KgError(f"cannot read: {exc.strerror or exc}", str(path)) from None
     header = {}
     for line in text.splitlines():
         if not line.startswith("#"):
@@ -111,14 +116,15 @@ def run(config: Config, text: str, params: dict[str, str] | None = None, store=N
     text = bind_parameters(text, params or {})
     try:
         results = store.query(text, use_default_graph_as_union=True)
+        if not isinstance(results, ox.QuerySolutions):
+            raise KgError("kg query runs SELECT queries; use the /sparql endpoint for the others")
+        variables = [v.value for v in results.variables]
+        # Solutions are computed while iterated: a failing SERVICE call surfaces here, not above.
+        rows = [{v: _plain(solution[v]) for v in variables if solution[v] is not None} for solution in results]
     except SyntaxError as exc:
         raise KgError(f"query does not parse: {exc}") from None
     except (RuntimeError, OSError) as exc:
         raise KgError(f"query could not run: {exc}") from None
-    if not isinstance(results, ox.QuerySolutions):
-        raise KgError("kg query runs SELECT queries; use the /sparql endpoint for the others")
-    variables = [v.value for v in results.variables]
-    rows = [{v: _plain(solution[v]) for v in variables if solution[v] is not None} for solution in results]
     return rows, variables
 
 
