@@ -190,7 +190,7 @@ def test_timeout_answers_503_and_retires_the_worker_after_responding(make_app, m
     def overrun(work, timeout):
         raise QueryTimeout("overran")
 
-    monkeypatch.setattr("kg.web.sparql.run_with_timeout", overrun)
+    monkeypatch.setattr("kg.web.protocol_answer.run_with_timeout", overrun)
     response = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 503
     assert "longer than the limit" in response.get_data(as_text=True)

@@ -7,6 +7,7 @@ from flask import Flask
 from ..config import Config, from_env
 from . import errors
 from .dataset import load_dataset
+from .fastpath import SparqlFastPath
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -17,6 +18,8 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["kg.dataset"] = load_dataset(config)
     errors.init_app(app)
     _register_blueprints(app)
+    # GET /sparql?query=... answered without Flask's request machinery; the rest goes to Flask.
+    app.wsgi_app = SparqlFastPath(app, app.wsgi_app)
     return app
 
 

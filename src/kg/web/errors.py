@@ -27,8 +27,12 @@ def request_id() -> str:
     return getattr(g, "request_id", "-")
 
 
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
 def _assign_request_id() -> None:
-    g.request_id = uuid.uuid4().hex[:16]
+    g.request_id = new_request_id()
 
 
 def _add_request_id_header(response: Response) -> Response:
@@ -47,10 +51,19 @@ def api_error(status: int, error: str, message: str, headers: dict | None = None
 
 def protocol_error(status: int, message: str, headers: dict | None = None) -> Response:
     """A SPARQL protocol error: plain text, as the SPARQL 1.1 Protocol allows."""
-    log.info("request %s: %s %s -> %d: %s", request_id(), request.method, request.path, status, message)
-    response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    log_protocol_error(request_id(), request.method, request.path, status, message)
+    response = Response(protocol_error_text(message), status=status, mimetype="text/plain")
     response.headers.update(headers or {})
     return response
+
+
+def log_protocol_error(request_id: str, method: str, path: str, status: int, message: str) -> None:
+    """Shared with the SPARQL fast path (kg.web.fastpath), which has no Flask request to read."""
+    log.info("request %s: %s %s -> %d: %s", request_id, method, path, status, message)
+
+
+def protocol_error_text(message: str) -> bytes:
+    return (message.rstrip("\n") + "\n").encode("utf-8")
 
 
 def _http_error(exc: HTTPException) -> Response:

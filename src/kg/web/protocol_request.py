@@ -36,9 +36,9 @@ class SparqlRequest:
 
 
 def read_request(request: Request, max_body_bytes: int) -> SparqlRequest:
-    url_params = _parse_params(request.query_string, "URL")
     if request.method in ("GET", "HEAD"):
-        return _from_params(url_params)
+        return read_url_request(request.query_string)
+    url_params = _parse_params(request.query_string, "URL")
     if request.content_length is not None and request.content_length > max_body_bytes:
         raise QueryRejected(413, f"Request body over the limit of {max_body_bytes} bytes.")
     media_type = request.mimetype
@@ -50,6 +50,11 @@ def read_request(request: Request, max_body_bytes: int) -> SparqlRequest:
         raise QueryRejected(403, READ_ONLY)
     shown = media_type or "no Content-Type"
     raise QueryRejected(415, f"Unsupported body type ({shown}): POST {FORM} or {SPARQL_QUERY}.")
+
+
+def read_url_request(query_string: bytes) -> SparqlRequest:
+    """A GET or HEAD request: everything is in the URL's query string (raw bytes, as sent)."""
+    return _from_params(_parse_params(query_string, "URL"))
 
 
 def _from_params(params: list[tuple[str, str]], posted: bool = False) -> SparqlRequest:

@@ -1,0 +1,220 @@
+"""Answering a SPARQL query as plain data: a request in, a `Reply` (status, headers, body) out.
+
+Two callers share these functions: the Flask view (kg.web.sparql), which turns a Reply into a
+Response, and the WSGI fast path (kg.web.fastpath), which sends it straight from the environ for
+the common GET /sparql?query=... without building a Flask request (that machinery cost more than
+evaluating a small query). Nothing here touches Flask's request context: what a request says is
+read from its WSGI environ, so both callers answer byte for byte alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Callable
+
+import pyoxigraph as ox
+from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
+
+from ..sparql_eval import QueryTimeout, run_with_timeout
+from ..sparql_results import Serialized, serialize_result
+from ..sparql_scan import QueryRejected, inspect_query
+from .errors import log_protocol_error, protocol_error_text
+from .protocol_cache import ResultCache
+from .protocol_formats import Format, NotAcceptable, negotiate
+from .protocol_request import SparqlRequest
+
+log = logging.getLogger("kg.web.sparql")
+
+EXPOSED = "ETag, Last-Modified, X-Request-Id, X-SPARQL-Truncated, X-SPARQL-MaxRows, X-Cache"
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED))
+#: app.config key of a callable run after a response whose query overran its time limit.
+RETIRE_WORKER = "KG_RETIRE_WORKER"
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+    on_close: Callable[[], None] | None = None  # run once the response has been sent
+
+
+@dataclass
+class Call:
+    """One request as the answering functions see it: the app, the WSGI environ, the request id."""
+
+    app: object  # the Flask app: its config and extensions hold the dataset, cache and settings
+    environ: dict
+    request_id: str
+    config: object = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.config = self.app.config["KG"]
+
+    @property
+    def dataset(self):
+        return self.app.extensions["kg.dataset"]
+
+    @property
+    def method(self) -> str:
+        return self.environ["REQUEST_METHOD"]
+
+
+# --- queries ---------------------------------------------------------------------------------
+def answer_query(call: Call, sparql: SparqlRequest) -> Reply:
+    """The whole answer to a query request, protocol errors included."""
+    try:
+        return _answer_query(call, sparql)
+    except QueryRejected as exc:
+        return error_reply(call, exc.status, exc.message)
+    except NotAcceptable as exc:
+        return error_reply(call, 406, str(exc))
+
+
+def _answer_query(call: Call, sparql: SparqlRequest) -> Reply:
+    config = call.config
+    shape = inspect_query(sparql.query, config.max_query_nesting, config.federation_allowlist)
+    kind = "graph" if shape.form in ("CONSTRUCT", "DESCRIBE") else "results"
+    fmt = negotiate(kind, call.environ.get("HTTP_ACCEPT"), sparql.format_params)
+    dataset = call.dataset
+    etag = f"{dataset.etag}-{fmt.key}"
+    if client_copy_is_current(call, etag):
+        return not_modified(call, etag)
+    cache = call.app.extensions["kg.sparql.cache"]
+    key = _cache_key(sparql, fmt) if cache.enabled and shape.repeatable else None
+    cached = cache.get(key) if key is not None else None
+    if cached is not None:
+        return result_reply(call, cached, fmt, etag, "hit")
+    arguments = _dataset_arguments(sparql, shape.has_dataset_clause)
+    # Relative IRIs resolve against the endpoint as the dataset's base names it (SPARQL Protocol §2.1.4).
+    arguments["base_iri"] = config.base + "sparql"
+    store, query = dataset.store, sparql.query
+
+    def evaluate() -> Serialized:
+        return serialize_result(store.query(query, **arguments), fmt, config.max_rows, config.max_result_bytes)
+
+    return evaluated(call, evaluate, fmt, etag, cache=cache if cache.enabled else None, key=key)
+
+
+def _cache_key(sparql: SparqlRequest, fmt: Format) -> tuple:
+    """What decides the bytes of an answer: the query, the protocol's dataset and the format."""
+    return (sparql.query, _frozen(sparql.default_graphs), _frozen(sparql.named_graphs), fmt.key)
+
+
+def _frozen(graphs: list[str] | None) -> tuple[str, ...] | None:
+    return None if graphs is None else tuple(graphs)
+
+
+def _dataset_arguments(sparql: SparqlRequest, query_has_from: bool) -> dict:
+    """pyoxigraph's dataset arguments: protocol graphs, else the query's FROM, else the union of all."""
+    if sparql.names_dataset:
+        return {
+            "default_graph": [iri(g, "default-graph-uri") for g in sparql.default_graphs or []],
+            "named_graphs": [iri(g, "named-graph-uri") for g in sparql.named_graphs or []],
+        }
+    if query_has_from:  # use_default_graph_as_union would override the query's FROM
+        return {}
+    return {"use_default_graph_as_union": True}
+
+
+def iri(value: str, parameter: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(value)
+    except ValueError:
+        raise QueryRejected(400, f"{parameter}={value!r} is not an absolute IRI.") from None
+
+
+# --- evaluation under the time limit ------------------------------------------------------------
+def evaluated(call: Call, work, fmt: Format, etag: str, cache: ResultCache | None = None, key=None) -> Reply:
+    """Run `work` under the time limit; with a cache, remember the answer under `key` (None: never)."""
+    try:
+        result = run_with_timeout(work, call.config.timeout)
+    except QueryTimeout:
+        return _timed_out(call)
+    except SyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ..."
+        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}")
+    if cache is None:
+        return result_reply(call, result, fmt, etag)
+    if key is not None:
+        cache.put(key, result, key_bytes=len(key[0]))
+    return result_reply(call, result, fmt, etag, "miss")
+
+
+def _short(message: str, limit: int = 300) -> str:
+    """The parser's message keeps its position ("error at 1:26: ...") but not its full token list."""
+    first_line = message.splitlines()[0] if message else "invalid query"
+    return first_line if len(first_line) <= limit else first_line[:limit] + " ..."
+
+
+def _timed_out(call: Call) -> Reply:
+    timeout = call.config.timeout
+    log.warning("request %s: query stopped after %g s; retiring this worker", call.request_id, timeout)
+    reply = error_reply(call, 503, f"The query took longer than the limit of {timeout:g} s and was stopped. "
+                                   "Narrow it down (LIMIT, more specific patterns) and try again.",
+                        [("Retry-After", "1")])
+    # The runaway thread cannot be stopped: the worker process goes, a fresh one takes over.
+    reply.on_close = call.app.config.get(RETIRE_WORKER)
+    return reply
+
+
+# --- replies ---------------------------------------------------------------------------------
+def error_reply(call: Call, status: int, message: str, headers: list[tuple[str, str]] | None = None) -> Reply:
+    """A SPARQL protocol error: plain text, logged with the request id."""
+    log_protocol_error(call.request_id, call.method, call.environ.get("PATH_INFO", ""), status, message)
+    pairs = [("Content-Type", PLAIN_TEXT), *(headers or ()), *_cors(call.config.cors)]
+    return Reply(status, pairs, protocol_error_text(message))
+
+
+def result_reply(call: Call, result: Serialized, fmt: Format, etag: str, cache_status: str | None = None) -> Reply:
+    """The answer with all its headers, built in one go."""
+    validated = call.method in ("GET", "HEAD")  # a POST's answer is not cacheable: no validators
+    pairs = list(_fixed_headers(fmt.content_type, etag if validated else None,
+                                call.dataset.last_modified if validated else None, call.config.cors))
+    if result.truncated:
+        pairs += (("X-SPARQL-Truncated", "true"), ("X-SPARQL-MaxRows", str(call.config.max_rows)))
+    if cache_status:
+        pairs.append(("X-Cache", cache_status))
+    return Reply(200, pairs, result.body)
+
+
+@lru_cache(maxsize=256)  # a few formats x a few validators: the same tuples over and over
+def _fixed_headers(content_type: str, etag: str | None, last_modified: datetime | None,
+                   cors: bool) -> tuple[tuple[str, str], ...]:
+    pairs = [("Content-Type", content_type), ("Vary", "Accept")]
+    if etag is not None:
+        pairs += _validators(etag, last_modified)
+    return (*pairs, *_cors(cors))
+
+
+def _cors(enabled: bool) -> tuple[tuple[str, str], ...]:
+    return CORS_HEADERS if enabled else ()
+
+
+# --- HTTP caching ----------------------------------------------------------------------------
+def client_copy_is_current(call: Call, etag: str) -> bool:
+    environ = call.environ
+    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+        return False
+    if "HTTP_IF_NONE_MATCH" in environ:  # RFC 9110: If-Modified-Since is ignored then
+        tags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
+        return tags.contains_weak(etag) or tags.star_tag
+    if "HTTP_IF_MODIFIED_SINCE" not in environ:  # the usual case: skip parsing dates
+        return False
+    since = parse_date(environ["HTTP_IF_MODIFIED_SINCE"])
+    return since is not None and call.dataset.last_modified <= since
+
+
+@lru_cache(maxsize=256)
+def _validators(etag: str, last_modified: datetime) -> tuple[tuple[str, str], ...]:
+    return (("ETag", quote_etag(etag)), ("Last-Modified", http_date(last_modified)),
+            ("Cache-Control", "public, no-cache"))  # reuse, but revalidate: cheap with 304
+
+
+def not_modified(call: Call, etag: str) -> Reply:
+    # No Last-Modified on a 304: werkzeug drops it there as an entity header, and both callers must agree.
+    validators = [pair for pair in _validators(etag, call.dataset.last_modified) if pair[0] != "Last-Modified"]
+    return Reply(304, [("Vary", "Accept"), *validators, *_cors(call.config.cors)])
