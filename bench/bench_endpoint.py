@@ -66,15 +66,18 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=20)
 
 
-def cache_header(url: str) -> str | None:
-    """X-Cache of a second identical request: tells which kg server answers from its cache."""
+def cache_headers(url: str) -> set[str | None]:
+    """X-Cache of repeated identical requests: tells which kg server answers from its cache.
+    Several requests, on new connections: each worker has its own cache and either may answer."""
     parts = urlsplit(url)
-    for _ in range(2):
+    seen = set()
+    for _ in range(8):
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         connection.request("GET", f"{parts.path}?{parts.query}")
         response = connection.getresponse()
         response.read()
-    return response.getheader("X-Cache")
+        seen.add(response.getheader("X-Cache"))
+    return seen
 
 
 def wrk(url: str, duration: int, connections: int) -> dict:
@@ -153,9 +156,9 @@ def run_all(data: Path, args) -> dict:
 
 def check_cache_label(label: str, url: str) -> None:
     """The labels must tell the truth: the uncached server never says hit, the cached one does."""
-    if label.endswith(f", {UNCACHED}") and cache_header(url) is not None:
+    if label.endswith(f", {UNCACHED}") and cache_headers(url) != {None}:
         raise SystemExit(f"{label}: the answer cache is not off")
-    if label.endswith(f", {CACHED}") and cache_header(url) != "hit":
+    if label.endswith(f", {CACHED}") and "hit" not in cache_headers(url):
         raise SystemExit(f"{label}: repeated requests are not answered from the cache")
 
 
