@@ -176,3 +176,12 @@ def test_empty_slug_names_nothing(client, path):
     response = client.get(path)
     assert response.status_code == 404
     assert client.get("/status.ttl").status_code == 200  # the scheme's own document stays
+
+
+def test_a_path_with_control_characters_cannot_forge_a_log_line(client, caplog):
+    caplog.set_level("INFO", logger="kg.web")
+    for path in ("/person/x%0Arequest%20feed:%20GET%20/admin%20-%3E%20200", "/nothing%0D%0Aforged"):
+        assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404
+    logged = [r.getMessage() for r in caplog.records if r.name == "kg.web"]
+    assert logged and all("\n" not in m and "\r" not in m for m in logged)
+    assert any("\\n" in m for m in logged)  # kept, escaped

@@ -40,9 +40,17 @@ def _add_request_id_header(response: Response) -> Response:
     return response
 
 
+def _loggable(text: str) -> str:
+    """Control characters escaped: a path with %0A must not write a forged line into the log."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def api_error(status: int, error: str, message: str, headers: dict | None = None) -> Response:
     """The JSON error response every non-SPARQL route uses."""
-    log.info("request %s: %s %s -> %d %s: %s", request_id(), request.method, request.path, status, error, message)
+    log.info("request %s: %s %s -> %d %s: %s", request_id(), _loggable(request.method), _loggable(request.path),
+             status, error, _loggable(message))
     response = jsonify(error=error, message=message, status=status)
     response.status_code = status
     response.headers.update(headers or {})
@@ -59,7 +67,7 @@ def protocol_error(status: int, message: str, headers: dict | None = None) -> Re
 
 def log_protocol_error(request_id: str, method: str, path: str, status: int, message: str) -> None:
     """Shared with the SPARQL fast path (kg.web.fastpath), which has no Flask request to read."""
-    log.info("request %s: %s %s -> %d: %s", request_id, method, path, status, message)
+    log.info("request %s: %s %s -> %d: %s", request_id, _loggable(method), _loggable(path), status, _loggable(message))
 
 
 def protocol_error_text(message: str) -> bytes:
