@@ -305,3 +305,21 @@ def test_several_ranges_get_the_whole_file_not_a_416(client, dumped):
     response = client.get(f"/download/{name}", headers={"Range": "bytes=0-9,20-29"})
     assert response.status_code == 200  # satisfiable ranges: ignoring the header is allowed, 416 is not
     assert response.data == data
+
+
+def test_a_dump_that_fails_while_serializing_leaves_the_previous_downloads(tmp_path, monkeypatch):
+    import kg.dump
+
+    build = build_dir_with(tmp_path)
+    config = from_env(environ={}, build_dir=build)
+    write_dumps(config)
+    before = {p.name: p.read_bytes() for p in (build / "downloads").iterdir()}
+
+    def broken_void(*args, **kwargs):
+        raise RuntimeError("disk full while describing the dataset")
+
+    monkeypatch.setattr(kg.dump, "void_turtle", broken_void)
+    (build / "manifest.json").write_text(json.dumps({"version": "2099.01.01", "built_at": "2099-01-01T00:00:00Z"}))
+    with pytest.raises(RuntimeError):
+        write_dumps(config)
+    assert {p.name: p.read_bytes() for p in (build / "downloads").iterdir()} == before

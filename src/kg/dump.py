@@ -243,34 +243,39 @@ def downloads_dir(config: Config) -> Path:
 
 
 def write_dumps(config: Config, source: Path | None = None) -> list[Path]:
-    """Write every dump, SHA256SUMS and void.ttl into build/downloads/; return their paths."""
+    """Write every dump, SHA256SUMS and void.ttl into build/downloads/; return their paths.
+
+    Everything is serialized in memory first and written only then (each file atomically, VoID
+    last), so a failure while serializing leaves the previous downloads exactly as they were.
+    """
     source = source or config.dataset_path
     quads = read_quads(source)
     release = release_info(config)
+    files = serialize_dumps(config, quads, release.version)
+    sums = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, _, _, body in files)
+    void = void_turtle(config, quads, release, files, config.graph("inferred"))
+    outputs = [(name, body) for name, _, _, body in files] + [(SUMS_FILE, sums.encode()), (VOID_FILE, void)]
     out_dir = downloads_dir(config)
-    inferred = config.graph("inferred")
-    written: list[Path] = []
-    files: list[tuple[str, DumpFormat, str, bytes]] = []  # (name, format, variant, bytes) for VoID
+    written = []
+    for name, body in outputs:  # VoID last: it lists the files above with their checksums
+        write_atomic(out_dir / name, body)
+        written.append(out_dir / name)
+    _remove_stale(out_dir, {p.name for p in written})
+    log.info("wrote %d download files (%s/)", len(written), out_dir.name)
+    return written
+
+
+def serialize_dumps(config: Config, quads: list, version: str) -> list[tuple[str, "DumpFormat", str, bytes]]:
+    """(file name, format, variant, bytes) of every dump: each variant in each format, plain and gzipped."""
+    files = []
     for variant, left_out in VARIANTS.items():
         left_out_iris = {f"<{config.graph(name)}>" for name in left_out}
         chosen = [q for q in quads if str(q.graph_name) not in left_out_iris]
         for fmt in FORMATS:
             data = serialize(chosen, fmt, config)
             for gz in (False, True):
-                name = dump_name(release.version, variant, fmt, gz)
-                body = gzipped(data) if gz else data
-                write_atomic(out_dir / name, body)
-                written.append(out_dir / name)
-                files.append((name, fmt, variant, body))
-    sums = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, _, _, body in files)
-    write_atomic(out_dir / SUMS_FILE, sums.encode())
-    written.append(out_dir / SUMS_FILE)
-    void = void_turtle(config, quads, release, files, inferred)
-    write_atomic(out_dir / VOID_FILE, void)  # last: it lists the files above with their checksums
-    written.append(out_dir / VOID_FILE)
-    _remove_stale(out_dir, {p.name for p in written})
-    log.info("wrote %d download files (%s/)", len(written), out_dir.name)
-    return written
+                files.append((dump_name(version, variant, fmt, gz), fmt, variant, gzipped(data) if gz else data))
+    return files
 
 
 def _remove_stale(out_dir: Path, keep: set[str]) -> None:
