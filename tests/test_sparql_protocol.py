@@ -225,11 +225,18 @@ def test_non_utf8_charset_is_415_and_bad_bytes_400(client):
     assert bad_form.status_code == 400
 
 
-@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "TRACE", "PROPFIND"])
 def test_other_methods_are_405_with_allow(client, method):
-    response = getattr(client, method)("/sparql?query=ASK%20%7B%7D")
+    response = client.open("/sparql?query=ASK%20%7B%7D", method=method)
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "POST", "HEAD", "OPTIONS"}
+    assert response.mimetype == "text/plain" and method in response.get_data(as_text=True)
+
+
+def test_405_elsewhere_keeps_the_json_shape(client):
+    response = client.open("/", method="TRACE")
+    assert response.status_code == 405
+    assert response.get_json()["status"] == 405
 
 
 def test_oversized_body_is_413(make_app):

@@ -19,7 +19,7 @@ log = logging.getLogger("kg.web")
 def init_app(app: Flask) -> None:
     app.before_request(_assign_request_id)
     app.after_request(_add_request_id_header)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -74,7 +74,7 @@ def protocol_error_text(message: str) -> bytes:
     return (message.rstrip("\n") + "\n").encode("utf-8")
 
 
-def _http_error(exc: HTTPException) -> Response:
+def http_error(exc: HTTPException) -> Response:
     error = (exc.name or "error").lower().replace(" ", "_")
     # The exception's own headers (Allow on 405, Content-Range on 416...), minus its HTML Content-Type.
     headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}

@@ -18,7 +18,7 @@ from werkzeug.datastructures import Headers
 from ..sparql_results import Serialized, serialize_triples
 from ..sparql_scan import QueryRejected
 from .dataset import current_dataset
-from .errors import protocol_error, request_id
+from .errors import http_error, protocol_error, request_id
 from .protocol_answer import (CORS_HEADERS, RETIRE_WORKER, Call, Reply, answer_query, client_copy_is_current,
                               evaluated, iri, not_modified, result_reply)
 from .protocol_cache import ResultCache
@@ -41,6 +41,15 @@ def _attach(state) -> None:
     app.extensions["kg.sparql.description"] = ServiceDescription(app.extensions["kg.dataset"].store, config)
     # Created before gunicorn forks: each worker gets its own (empty) copy.
     app.extensions["kg.sparql.cache"] = ResultCache(config.response_cache_bytes)
+    app.register_error_handler(405, _method_not_allowed)
+
+
+def _method_not_allowed(exc):
+    """Methods no route lists (TRACE, PROPFIND...) reach Flask's router, not the view: answer
+    them on /sparql like the view does (plain text, the methods really served), elsewhere as usual."""
+    if request.path.rstrip("/") == "/sparql":
+        return protocol_error(405, f"Method {request.method} is not allowed here; use GET or POST.", {"Allow": ALLOW})
+    return http_error(exc)
 
 
 @bp.after_request
