@@ -162,3 +162,16 @@ def test_port_out_of_range_is_an_error_not_a_traceback():
     result = run_kg("serve", "--data", str(PEOPLE), "--port", "99999")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "port 99999" in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_kg("serve", "--data", str(DATA / "sparql" / "people.ttl"), "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 
 from gunicorn.app.base import BaseApplication
 
@@ -42,11 +43,28 @@ def command(args: argparse.Namespace, config: Config) -> int:
     from . import create_app  # Flask and pyoxigraph load only for this command
 
     app = create_app(config)
+    _check_port_is_free(config)
     app.config["KG_RETIRE_WORKER"] = retire_this_worker
     log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
              len(app.extensions["kg.dataset"].files), config.host, config.port, config.workers, config.threads)
     GunicornServer(app, gunicorn_options(config)).run()
     return 0
+
+
+def _check_port_is_free(config: Config) -> None:
+    """Say so plainly when the port is taken (gunicorn would retry five times, then exit 1)."""
+    try:
+        infos = socket.getaddrinfo(config.host, config.port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise KgError(f"--host {config.host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise KgError(f"cannot listen on {config.host}:{config.port}: {exc.strerror} "
+                          "(is another server running? choose another --port)") from None
 
 
 def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
