@@ -5,10 +5,10 @@ gthread, same workers and threads, same CPU pinning), on this machine, loaded in
 rounds by `wrk` (Debian package `wrk`) with the same connections and duration. kg runs twice:
 with its answer cache off (every request evaluated and serialized: the engine figure) and on
 (repeated requests answered from the per-worker cache, X-Cache: hit). Prints req/s, p50 and
-p99 latency, the ratio to hello world and the load average; --write puts the table into
-bench/RESULTS.md under "## SPARQL endpoint" (other sections are left alone).
+p99 latency, the ratio to hello world and the load average as a Markdown table; paste it into
+bench/RESULTS.md ("## SPARQL endpoint") with the date and what changed.
 
-    python bench/bench_endpoint.py [--duration 10] [--rounds 3] [--connections 8] [--triples 10000] [--write]
+    python bench/bench_endpoint.py [--duration 10] [--rounds 3] [--connections 8] [--triples 10000]
 """
 
 from __future__ import annotations
@@ -103,7 +103,6 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--triples", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
-    parser.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install wrk)")
@@ -113,8 +112,6 @@ def main() -> None:
         results = run_all(data, args)
     table = report(results, args)
     print(table)
-    if args.write:
-        write_section(table)
 
 
 UNCACHED, CACHED = "uncached", "cached"
@@ -187,18 +184,6 @@ def report(results: dict, args) -> str:
         lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / hello:.2f} "
                      f"| {low:.1f}–{high:.1f} | {rounds} |")
     return "\n".join(lines)
-
-
-def write_section(table: str) -> None:
-    path = HERE / "RESULTS.md"
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    section = f"## SPARQL endpoint\n\n{table}\n"
-    pattern = re.compile(r"## SPARQL endpoint\n.*?(?=\n## |\n### |\Z)", re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip("\n"), text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text if text.endswith("\n") else text + "\n")
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def read_quads(path: Path) -> list:
     try:
         quads = list(ox.parse(path=str(path), format=rdf_format(path)))
     except FileNotFoundError:
-        raise KgError("no built dataset here: run `kg build` first", str(path)) from None
+        raise KgError("no such file (if it is the build's dataset: run `kg build` first)", str(path)) from None
     except SyntaxError as exc:
         raise KgError(f"not valid RDF: {exc}", str(path)) from None
     return canonical_blank_nodes(quads)
