@@ -482,3 +482,10 @@ def test_default_graph_read_is_the_union(client):
 def test_missing_graph_is_404(client):
     assert client.get("/sparql?graph=http%3A%2F%2Fnowhere%2F").status_code == 404
     assert client.head("/sparql?graph=http%3A%2F%2Fnowhere%2F").status_code == 404
+
+
+def test_service_description_ignores_a_malformed_host_header(client):
+    response = client.get("/sparql", headers={"Accept": "text/turtle", "Host": "a b"})
+    assert response.status_code == 200
+    assert "<http://127.0.0.1:8000/sparql>" in response.get_data(as_text=True)
+    assert "http:///sparql" not in response.get_data(as_text=True)

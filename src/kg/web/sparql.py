@@ -9,6 +9,7 @@ their Reply to Flask, and kg.web.fastpath serves the common GET straight from WS
 
 from __future__ import annotations
 
+import re
 import zlib
 
 import pyoxigraph as ox
@@ -32,6 +33,7 @@ bp = Blueprint("sparql", __name__)
 
 SERVED_METHODS = ("GET", "POST", "HEAD", "OPTIONS")
 ALLOW = ", ".join(SERVED_METHODS)
+VALID_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?")
 
 
 @bp.record_once
@@ -81,6 +83,14 @@ def endpoint() -> Response:
         return protocol_error(406, str(exc))
 
 
+def _endpoint_url() -> str:
+    """The endpoint's URL as the client reached it (W3C: sd:endpoint matches the URL queried),
+    unless the Host header is not a plain host[:port]: then the configured base's."""
+    if VALID_HOST.fullmatch(request.host or ""):
+        return request.base_url
+    return current_app.config["KG"].base + "sparql"
+
+
 def _preflight() -> Response:
     response = Response(status=204)
     response.headers["Allow"] = ALLOW
@@ -107,7 +117,7 @@ def _to_response(reply: Reply) -> Response:
 # --- service description and graph reads -------------------------------------------------------
 def _describe_service(sparql: SparqlRequest) -> Response:
     fmt = negotiate("graph", request.headers.get("Accept"), sparql.format_params)
-    endpoint = request.base_url
+    endpoint = _endpoint_url()
     etag = f"{current_dataset().etag}-sd-{fmt.key}-{zlib.crc32(endpoint.encode()):08x}"
     call = _call()
     if client_copy_is_current(call, etag):
