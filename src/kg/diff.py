@@ -16,11 +16,14 @@ from pathlib import Path
 from .config import Config
 from .errors import KgError
 
-QUAD_SUFFIXES = {".trig", ".nq"}
-
-
 def _suffix(path: Path) -> str:
     return Path(path.name[:-3]).suffix.lower() if path.name.endswith(".gz") else path.suffix.lower()
+
+
+def _keeps_graphs(path: Path) -> bool:
+    from .store import FORMATS, QUAD_FORMATS
+
+    return FORMATS.get(_suffix(path)) in QUAD_FORMATS
 
 
 def read_statements(path: Path, keep_graphs: bool) -> set:
@@ -28,13 +31,11 @@ def read_statements(path: Path, keep_graphs: bool) -> set:
     import pyoxigraph as ox
 
     from .dump import canonical_blank_nodes
+    from .store import FORMATS
 
-    formats = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".trig": ox.RdfFormat.TRIG,
-               ".nq": ox.RdfFormat.N_QUADS, ".rdf": ox.RdfFormat.RDF_XML, ".owl": ox.RdfFormat.RDF_XML,
-               ".jsonld": ox.RdfFormat.JSON_LD}
-    fmt = formats.get(_suffix(path))
+    fmt = FORMATS.get(_suffix(path))
     if fmt is None:
-        raise KgError(f"unknown RDF file type (known: {', '.join(sorted(formats))}, optionally .gz)", str(path))
+        raise KgError(f"unknown RDF file type (known: {', '.join(sorted(FORMATS))}, optionally .gz)", str(path))
     try:
         data = path.read_bytes()
         if path.name.endswith(".gz"):
@@ -61,7 +62,7 @@ def entity_of(subject) -> str:
 
 def diff(old: Path, new: Path) -> tuple[dict, int, int]:
     """{entity: [("+"|"-", statement)]}, added count, removed count."""
-    keep_graphs = _suffix(old) in QUAD_SUFFIXES and _suffix(new) in QUAD_SUFFIXES
+    keep_graphs = _keeps_graphs(old) and _keeps_graphs(new)
     before, after = read_statements(old, keep_graphs), read_statements(new, keep_graphs)
     changes: dict = defaultdict(list)
     for sign, statements in (("-", before - after), ("+", after - before)):

@@ -175,8 +175,9 @@ def sorted_triples(quads) -> list:
 def serialize(quads: list, fmt: DumpFormat, config: Config) -> bytes:
     import pyoxigraph as ox
 
-    rdf_format = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".trig": ox.RdfFormat.TRIG,
-                  ".nq": ox.RdfFormat.N_QUADS, ".jsonld": ox.RdfFormat.JSON_LD}[fmt.suffix]
+    from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
+
+    rdf_format = RDF_FORMATS[fmt.suffix]
     items = sorted_quads(quads) if fmt.quads else sorted_triples(quads)
     if fmt.suffix not in (".ttl", ".trig"):
         return ox.serialize(items, format=rdf_format)

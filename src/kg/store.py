@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .config import DataFile
+from .config import Config, DataFile
 from .errors import KgError
 
 # File suffix -> pyoxigraph format. Triples formats go to the default graph (or FILE@IRI's graph).
@@ -23,6 +23,7 @@ FORMATS = {
     ".xml": ox.RdfFormat.RDF_XML,
     ".trig": ox.RdfFormat.TRIG,
     ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
 }
 QUAD_FORMATS = {ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS}
 
@@ -41,6 +42,13 @@ def load_store(files: list[DataFile] | tuple[DataFile, ...]) -> ox.Store:
     for data_file in files:
         load_file(store, data_file)
     return store
+
+
+def load_built(config: Config) -> ox.Store:
+    """The store of the built dataset, or a KgError saying to build first."""
+    if not config.dataset_path.exists():
+        raise KgError("no built dataset here: run `kg build` first", str(config.dataset_path))
+    return load_store([DataFile(config.dataset_path)])
 
 
 def load_file(store: ox.Store, data_file: DataFile) -> None:
