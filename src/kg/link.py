@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import json
@@ -231,14 +230,9 @@ class Entity:
 
 def linkable_entities(config: Config) -> list[Entity]:
     """Every node of the built graph typed with a linkable class, with its verified link if any."""
-    import pyoxigraph as ox
+    from .store import load_built
 
-    from .store import load_store
-    from .config import DataFile
-
-    if not config.dataset_path.exists():
-        raise KgError("no built dataset here: run `kg build` first", str(config.dataset_path))
-    store = load_store((DataFile(config.dataset_path),))
+    store = load_built(config)
     classes = " ".join(f"<{config.ontology_ns}{name}>" for name in LINKABLE_CLASSES)
     rows = store.query(f"""SELECT ?node ?class (SAMPLE(?l) AS ?label) WHERE {{
         VALUES ?class {{ {classes} }} ?node a ?class . OPTIONAL {{ ?node <http://www.w3.org/2000/01/rdf-schema#label> ?l }}

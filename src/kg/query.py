@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import DEFAULT_BASE, Config, DataFile
+from .config import DEFAULT_BASE, Config
 from .errors import KgError
 
 
@@ -107,12 +107,10 @@ def run(config: Config, text: str, params: dict[str, str] | None = None, store=N
     """Evaluate a SELECT on the built dataset (default graph = union); return (rows, variables)."""
     import pyoxigraph as ox
 
-    from .store import load_store
+    from .store import load_built
 
     if store is None:
-        if not config.dataset_path.exists():
-            raise KgError("no built dataset: run `kg build` first", str(config.dataset_path))
-        store = load_store([DataFile(config.dataset_path)])
+        store = load_built(config)
     text = bind_parameters(text, params or {})
     try:
         results = store.query(text, use_default_graph_as_union=True)
