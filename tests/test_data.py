@@ -4,7 +4,6 @@ Independent of the loader (which refuses such data too): a plain YAML walk over 
 """
 
 import hashlib
-from pathlib import Path
 
 import pytest
 import yaml

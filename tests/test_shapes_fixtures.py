@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
-from kg.config import PROJECT_ROOT, from_env
+from kg.config import from_env
 from kg.load import load_ontology
 from kg.validate import load_shapes, read_files, validate
 

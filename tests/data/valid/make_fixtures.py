@@ -3,7 +3,7 @@
 The .ttl files are what the tests read; this script only keeps them consistent (anchored quotes,
 checksums). One valid graph per class, and one invalid graph per shape made by breaking one thing.
 """
-import copy, hashlib
+import hashlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
