@@ -7,7 +7,7 @@ from flask import Flask
 
 from ..config import Config, from_env
 from ..query_engine import EmbeddedEngine
-from . import downloads, entities, errors, home
+from . import downloads, entities, errors, home, site
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
@@ -33,6 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
     errors.init_app(app)
+    site.init_app(app, dataset.store, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
