@@ -36,14 +36,15 @@ MATCH_GAP = 10.0  # ... and it must lead the next candidate by this much (unless
 SKELETON_CAP = 96.0  # a match of skeletons only (spelling variants) never reaches 100
 DESCRIPTION_CAP = 50.0
 RECALL_WEIGHT = 0.6  # a name with all the query's words and more ("Putin" in "Vladimir Putin") ranks high
-MAX_TOKENS = 12  # longer queries are cut: no name is that long
+MAX_TOKENS = 12
+TOKEN_SIMILARITY = 0.75  # two words closer than this are alike  # longer queries are cut: no name is that long
 MIN_SCORE = 30.0  # candidates scoring less are not returned
 
 _PARENTHESES = re.compile(r"\s*[\(\[]([^()\[\]]*)[\)\]]\s*")
 _NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _LEADING = ("the ",)
 # Folds that make transliterations of one name alike (applied in order, after normalise).
-_SKELETON = ((r"ph", "f"), (r"ck", "k"), (r"q", "k"), (r"w", "v"), (r"y", "i"), (r"j", "i"), (r"ie", "i"),
+_SKELETON = ((r"ph", "f"), (r"ck", "k"), (r"q", "k"), (r"w", "v"), (r"y", "i"), (r"\Bj", "i"), (r"ie", "i"),
              (r"ei", "i"), (r"ai", "i"), (r"ks", "x"), (r"kh", "h"), (r"z", "s"), (r"c(?=[aou])", "k"),
              (r"(\w)\1+", r"\1"))
 _SKELETON_RE = tuple((re.compile(a), b) for a, b in _SKELETON)
@@ -88,14 +89,15 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def token_similarity(a: str, b: str) -> float:
-    """0..1: 1 - distance / longer length; a one-letter slip in a 2-letter word counts as a miss."""
+    """0..1: 1 - distance / longer length, for words that start alike and differ by at most one
+    edit in four letters (Flyn/Flynn, Kisliak/Kislyak); anything further apart counts as no match."""
     if a == b:
         return 1.0
     longest = max(len(a), len(b))
-    if longest <= 2 or abs(len(a) - len(b)) * 2 > longest:  # the distance alone would be too big
+    if longest <= 3 or a[0] != b[0] or abs(len(a) - len(b)) * 4 > longest:
         return 0.0
     similarity = 1.0 - edit_distance(a, b) / longest
-    return similarity if similarity >= 0.5 else 0.0
+    return similarity if similarity >= TOKEN_SIMILARITY else 0.0
 
 
 def _aligned(query_tokens: list[str], name_tokens: list[str], memo: dict | None = None) -> float:
