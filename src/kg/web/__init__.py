@@ -10,15 +10,16 @@ from ..config import Config, from_env
 from ..names import index_catalog
 from ..query_engine import EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
-from . import downloads, entities, errors, home, reconcile, site
+from . import downloads, entities, errors, home, reconcile, search, site
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
+from .sparql_page import SparqlPage
 from .state import AppState
 
-BLUEPRINTS = (home, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, search, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -43,7 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
     site.init_app(app, dataset.store, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
+    app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app))
     return app
 
 
