@@ -77,7 +77,10 @@ def test_event_page_lists_parties_by_role_and_claims(client):
         assert f'href="/person/{person}"' in html
     assert "Attendee" in html
     claims = section(html, "claims-heading")
-    assert claims.count("<blockquote>") == 2
+    assert claims.count("<blockquote>") == 1  # the claim on the event as a whole...
+    relationships = section(html, "rel-heading")  # ... the one on its place sits under that relationship, once
+    assert 'href="/place/white-house"' in relationships and relationships.count("<blockquote>") == 1
+    assert "claim/event-2017-05-oval-office-meeting-2" not in claims
 
 
 def test_claim_page_links_to_its_place_in_the_source(client):
