@@ -10,7 +10,7 @@ from ..config import Config, from_env
 from ..names import index_catalog
 from ..query_engine import EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
-from . import downloads, entities, errors, home, reconcile, search, site
+from . import browse, downloads, entities, errors, home, reconcile, search, site
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
@@ -19,7 +19,7 @@ from .sparql import SparqlEndpoint
 from .sparql_page import SparqlPage
 from .state import AppState
 
-BLUEPRINTS = (home, search, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, search, browse, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
