@@ -17,6 +17,7 @@ from ..catalog import STATUSES, Catalog
 from ..chronology import Chronology
 from .entity_page import date_as_written, quote_href
 from .kinds import BY_KEY, KINDS, href, kind_of
+from .page_cache import cached_page
 from .state import current_state
 
 bp = Blueprint("browse", __name__)
@@ -81,22 +82,26 @@ def indexes() -> Indexes:
 
 
 @bp.get("/browse")
+@cached_page
 def index():
     data = indexes()
     return render_template("browse_index.html", data=data, kinds=KINDS)
 
 
 @bp.get("/browse/sources")
+@cached_page
 def sources():
     return render_template("browse_sources.html", data=indexes())
 
 
 @bp.get("/browse/statuses")
+@cached_page
 def statuses():
     return render_template("browse_statuses.html", data=indexes(), key=None, claims=[])
 
 
 @bp.get("/browse/statuses/<key>")
+@cached_page
 def status(key: str):
     data = indexes()
     if key not in data.status_counts:
@@ -111,6 +116,7 @@ def status(key: str):
 
 
 @bp.get("/browse/<kind>")
+@cached_page
 def by_kind(kind: str):
     if kind not in BY_KEY:
         abort(404, f"No index {kind!r}; the indexes are {', '.join(list(BY_KEY) + ['sources', 'statuses'])}.")

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, render_template
 
 from .browse import indexes
 from .kinds import KINDS
+from .page_cache import cached_page
 from .state import current_state
 
 bp = Blueprint("home", __name__)
@@ -27,6 +28,7 @@ def graph_sizes() -> tuple[list[tuple[str, int]], int, int]:
 
 
 @bp.get("/")
+@cached_page
 def index():
     state = current_state()
     graphs, default_size, total = graph_sizes()
