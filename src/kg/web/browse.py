@@ -15,7 +15,7 @@ from flask import Blueprint, abort, render_template
 
 from ..catalog import STATUSES, Catalog
 from ..chronology import Chronology
-from .entity_page import date_as_written, quote_href
+from .entity_view import date_as_written, quote_href
 from .kinds import BY_KEY, KINDS, href, kind_of
 from .page_cache import cached_page
 from .state import current_state

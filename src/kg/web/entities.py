@@ -29,7 +29,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.datastructures import MIMEAccept
 
 from ..dump import prefixes, with_sorted_prefixes
-from .entity_page import EntityPages, quote_href
+from .entity_view import EntityPages, quote_href
 from .errors import api_error
 from .source_reader import build_reader, source_text
 from .protocol_formats import GRAPH_FORMATS
