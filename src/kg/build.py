@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import vocab
 from .config import Config
 from .errors import KgError
 
@@ -167,7 +168,7 @@ def summarise(config: Config, graphs: dict) -> dict:
     classes = Counter(
         str(cls)[len(kg):] for cls in asserted.objects(None, RDF.type) if str(cls).startswith(kg)
     )
-    status_ns = f"{config.base}status/"
+    status_ns = vocab.scheme_ns(config.base, "status")
     claim_type = URIRef(kg + "Claim")
     status_of = URIRef(kg + "epistemicStatus")
     statuses = Counter(

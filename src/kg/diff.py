@@ -74,9 +74,9 @@ def diff(old: Path, new: Path) -> tuple[dict, int, int]:
 def render(changes: dict, added: int, removed: int, config: Config) -> str:
     import pyoxigraph as ox
 
-    from .dump import prefixes
+    from .vocab import prefixes
 
-    names = sorted(prefixes(config).items(), key=lambda item: -len(item[1]))
+    names = sorted(prefixes(config.base).items(), key=lambda item: -len(item[1]))
 
     def term(t) -> str:
         text = str(t)

@@ -27,12 +27,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import KgError
+from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, XSD as XSD_NS
 
 ENGINES = ("owlrl", "reasonable")
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL_NS = "http://www.w3.org/2002/07/owl#"
-XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 BUILT_IN_NAMESPACES = (RDF_NS, RDFS_NS, OWL_NS, XSD_NS)
 # Classes every resource (or every literal) belongs to: typing anything with them says nothing.
 TRIVIAL_TYPES = {

@@ -31,12 +31,10 @@ from pathlib import Path
 from . import __version__
 from .config import Config
 from .errors import KgError
+from .vocab import SCHEMA, SKOS, WIKIDATA
 
 log = logging.getLogger("kg.link")
 
-WIKIDATA = "http://www.wikidata.org/entity/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "http://schema.org/"
 DEFAULT_API = "https://www.wikidata.org/w/api.php"
 USER_AGENT = f"kg-link/{__version__} (sourced Trump-Russia knowledge graph; candidate review tool) python-urllib"
 COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label",

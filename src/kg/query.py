@@ -20,7 +20,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import DEFAULT_BASE, Config
+from . import vocab
+from .config import Config
 from .errors import KgError
 
 
@@ -40,7 +41,7 @@ class NamedQuery:
 
         Named queries are our own files, written with the default base; this is not user input.
         """
-        return self.text.replace(DEFAULT_BASE, config.base)
+        return vocab.rebase(self.text, config.base)
 
 
 def add_arguments(parser) -> None:

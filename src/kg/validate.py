@@ -16,12 +16,12 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import vocab
 from .config import Config
 from .errors import KgError
+from .vocab import SH
 
-DEFAULT_BASE = "http://127.0.0.1:8000/"
 SHAPES_FILE = "shapes.ttl"
-SH = "http://www.w3.org/ns/shacl#"
 EXIT_CONFORMS, EXIT_VIOLATIONS = 0, 1
 
 
@@ -114,9 +114,8 @@ def load_shapes(config: Config):
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KgError("shapes file missing", str(path)) from None
-    # A textual rebase: load.rebase() moves IRIs only, but the shapes also name the base inside
-    # literals (sh:namespace) and SPARQL strings.
-    text = text.replace(DEFAULT_BASE, config.base)
+    # A textual rebase: the shapes also name the base inside literals (sh:namespace) and SPARQL strings.
+    text = vocab.rebase(text, config.base)
     try:
         return Graph().parse(data=text, format="turtle")
     except Exception as exc:
