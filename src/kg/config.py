@@ -97,6 +97,11 @@ class Config:
         return dataclasses.replace(self, **changes)
 
 
+def default_of(setting: str) -> str:
+    """For CLI help: 'default: KG_NAME or VALUE', with VALUE read from Config itself."""
+    return f"default: KG_{setting.upper()} or {getattr(Config(), setting)}"
+
+
 _ENV_TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
 
 

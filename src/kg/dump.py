@@ -23,9 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from . import vocab
 from .config import Config
 from .errors import KgError
+from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
+from .store import rdf_format
 from .vocab import DCAT, RDF_TYPE, SPDX, VOID, WIKIDATA, XSD
 from .vocab import DCTERMS as DCT
 
@@ -65,10 +69,6 @@ def dump_name(version: str, variant: str, fmt: DumpFormat, gz: bool = False) -> 
 
 def read_quads(path: Path) -> list:
     """The dataset's quads, with blank nodes relabelled canonically (see canonical_blank_nodes)."""
-    import pyoxigraph as ox
-
-    from .store import rdf_format
-
     try:
         quads = list(ox.parse(path=str(path), format=rdf_format(path)))
     except FileNotFoundError:
@@ -87,8 +87,6 @@ def canonical_blank_nodes(quads: list) -> list:
     incoming ones to tell apart nodes that say the same thing. Nodes equal in both are
     interchangeable, so numbering them in any order serialises the same bytes.
     """
-    import pyoxigraph as ox
-
     blanks = {term for q in quads for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     if not blanks:
         return quads
@@ -149,10 +147,6 @@ def sorted_triples(quads) -> list:
 
 
 def serialize(quads: list, fmt: DumpFormat, config: Config) -> bytes:
-    import pyoxigraph as ox
-
-    from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
-
     rdf_format = RDF_FORMATS[fmt.suffix]
     items = sorted_quads(quads) if fmt.quads else sorted_triples(quads)
     if fmt.suffix not in (".ttl", ".trig"):
@@ -273,8 +267,6 @@ def void_iri(config: Config, fragment: str = "") -> str:
 
 def void_turtle(config: Config, quads: list, release: Release, files: list, inferred_graph: str) -> bytes:
     """The VoID description: counts, class partitions, the Wikidata linkset and every dump file."""
-    import pyoxigraph as ox
-
     triples: list = []
 
     def add(s: str, p: str, o) -> None:
@@ -360,15 +352,11 @@ def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> Non
 
 
 def ox_literal(text: str):
-    import pyoxigraph as ox
-
     return ox.Literal(text)
 
 
 def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt: DumpFormat, variant: str,
                    body: bytes) -> None:
-    import pyoxigraph as ox
-
     url = f"{config.base}download/{name}"
     gz = name.endswith(".gz")
     add(dataset, VOID + "dataDump", url)
@@ -387,18 +375,3 @@ def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt: D
     add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
     add(checksum, SPDX + "checksumValue", ox.Literal(hashlib.sha256(body).hexdigest(),
                                                        datatype=ox.NamedNode(XSD + "hexBinary")))
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--input", metavar="FILE",
-                        help="dataset to dump (default: BUILD_DIR/dataset.nq, written by `kg build`)")
-
-
-def command(args, config: Config) -> int:
-    paths = write_dumps(config, Path(args.input) if args.input else None)
-    for path in paths:
-        print(path)
-    return 0
