@@ -15,7 +15,7 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from built import built_config
+from kg.config import from_env
 
 RECON = Path(__file__).parent / "data" / "reconciliation"
 SCHEMAS = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in (RECON / "schemas").glob("*.json")}
@@ -61,10 +61,10 @@ def test_the_validator_rejects_the_invalid_examples(schema, path):
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(built):
     from kg.web import create_app
 
-    return create_app(built_config()).test_client()
+    return create_app(built).test_client()
 
 
 def reconcile(client, queries: dict, method: str = "post") -> dict:
@@ -85,7 +85,7 @@ def test_manifest(client):
     assert response.status_code == 200 and response.mimetype == "application/json"
     manifest = response.json
     assert_valid("manifest", manifest)
-    base = built_config().base
+    base = from_env(environ={}).base
     assert manifest["identifierSpace"] == base
     assert manifest["view"]["url"] == base + "{{id}}"
     assert {"Person", "Organization", "Event"} <= {t["id"] for t in manifest["defaultTypes"]}
@@ -214,7 +214,7 @@ def test_malformed_queries_get_400_with_a_message(client, body, words):
 
 
 def test_batch_size_is_bounded(client):
-    limit = built_config().reconcile_max_queries
+    limit = from_env(environ={}).reconcile_max_queries
     big = {f"q{i}": {"query": "Flynn"} for i in range(limit + 1)}
     response = client.post("/reconcile", data={"queries": json.dumps(big)})
     assert response.status_code == 400 and f"at most {limit}" in response.json["message"]
@@ -223,7 +223,7 @@ def test_batch_size_is_bounded(client):
 
 def test_a_huge_limit_is_cut(client):
     results = reconcile(client, {"q0": {"query": "Trump", "limit": 10**9}})["q0"]["result"]
-    assert 0 < len(results) <= built_config().reconcile_max_limit
+    assert 0 < len(results) <= from_env(environ={}).reconcile_max_limit
 
 
 def test_sparql_looking_text_is_only_a_name(client):
@@ -330,4 +330,4 @@ def test_preview(client):
 
 def test_preview_url_of_the_manifest_resolves(client):
     url = client.get("/reconcile").json["preview"]["url"].replace("{{id}}", "person%2Fjared-kushner")
-    assert client.get(url.removeprefix(built_config().base.rstrip("/"))).status_code == 200
+    assert client.get(url.removeprefix(from_env(environ={}).base.rstrip("/"))).status_code == 200
