@@ -100,6 +100,7 @@ class Catalog:
     superclasses: dict[str, frozenset[str]]  # local name -> every superclass (local names, itself included)
     events_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # entity id -> event ids
     claims_about: dict[str, tuple[Claim, ...]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # source document id -> its stored text (schema:text)
 
     def entity(self, entity_id: str) -> Entity | None:
         return self.entities.get(entity_id)
@@ -182,6 +183,8 @@ class _Reader:
                 if target in entities:
                     about[target].append(claim)
         catalog.claims_about = {k: tuple(v) for k, v in sorted(about.items())}
+        catalog.texts = {e.id: text for e in entities.values() if "SourceDocument" in e.all_types
+                         for text in [self._first(ox.NamedNode(e.iri), SCHEMA + "text")] if text}
         return catalog
 
     def _superclasses(self) -> dict[str, frozenset[str]]:

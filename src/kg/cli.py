@@ -25,6 +25,7 @@ COMMANDS = {
     "link": ("kg.link", "Wikidata links: report, or propose candidates for review"),
     "diff": ("kg.diff", "added and removed triples between two dumps, grouped by entity"),
     "query": ("kg.query", "run a SPARQL query or a named query from queries/ on the built graph"),
+    "export": ("kg.export", "export the built graph as FollowTheMoney entities (Aleph) or CSV tables"),
 }
 
 

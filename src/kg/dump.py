@@ -244,7 +244,8 @@ def downloads_dir(config: Config) -> Path:
 
 
 def write_dumps(config: Config, source: Path | None = None) -> list[Path]:
-    """Write every dump, SHA256SUMS and void.ttl into build/downloads/; return their paths.
+    """Write every dump, the exports (FollowTheMoney, CSV tables), SHA256SUMS and void.ttl into
+    build/downloads/; return their paths.
 
     Everything is serialized in memory first and written only then (each file atomically, VoID
     last), so a failure while serializing leaves the previous downloads exactly as they were.
@@ -253,9 +254,12 @@ def write_dumps(config: Config, source: Path | None = None) -> list[Path]:
     quads = read_quads(source)
     release = release_info(config)
     files = serialize_dumps(config, quads, release.version)
+    exports = export_files(config, quads, release.version)
     sums = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, _, _, body in files)
-    void = void_turtle(config, quads, release, files, config.graph("inferred"))
-    outputs = [(name, body) for name, _, _, body in files] + [(SUMS_FILE, sums.encode()), (VOID_FILE, void)]
+    sums += "".join(f"{hashlib.sha256(e.body).hexdigest()}  {e.name}\n" for e in exports)
+    void = void_turtle(config, quads, release, files, config.graph("inferred"), exports)
+    outputs = [(name, body) for name, _, _, body in files] + [(e.name, e.body) for e in exports]
+    outputs += [(SUMS_FILE, sums.encode()), (VOID_FILE, void)]
     out_dir = downloads_dir(config)
     written = []
     for name, body in outputs:  # VoID last: it lists the files above with their checksums
@@ -277,6 +281,58 @@ def serialize_dumps(config: Config, quads: list, version: str) -> list[tuple[str
             for gz in (False, True):
                 files.append((dump_name(version, variant, fmt, gz), fmt, variant, gzipped(data) if gz else data))
     return files
+
+
+# --------------------------------------------------------------------------- exports
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    media_type: str
+    title: str
+    body: bytes
+
+
+FTM_SUFFIX = ".ftm.json"
+FTM_MEDIA_TYPE = "application/json"  # line-delimited JSON, one FtM entity per line, as ftm and alephclient read it
+CSV_MEDIA_TYPE = "text/csv"
+
+
+def export_files(config: Config, quads: list, version: str) -> list[ExportFile]:
+    """The FollowTheMoney entities (plain and gzipped) and the CSV tables with their data package."""
+    import pyoxigraph as ox
+
+    from . import catalog, export_csv, export_ftm
+
+    store = ox.Store()
+    store.extend(quads)
+    records = catalog.from_store(store, config)
+    ftm = export_ftm.ftm_entities(records).to_bytes()
+    name = f"kg-{version}{FTM_SUFFIX}"
+    files = [ExportFile(name, FTM_MEDIA_TYPE, describe_export(name)[0], ftm),
+             ExportFile(name + ".gz", FTM_MEDIA_TYPE, describe_export(name + ".gz")[0], gzipped(ftm))]
+    for file_name, body in export_csv.package_files(records, f"kg-{version}-", version, config.licence, config.base):
+        title, media_type = describe_export(file_name)
+        files.append(ExportFile(file_name, media_type, title, body))
+    return files
+
+
+def describe_export(name: str) -> tuple[str, str] | None:
+    """(title, media type) of an export file by its name, or None for a name that is no export."""
+    from .export_csv import PACKAGE_FILE, TABLES
+
+    plain = name[:-3] if name.endswith(".gz") else name
+    gz = ", gzipped" if name.endswith(".gz") else ""
+    if plain.endswith(FTM_SUFFIX):
+        return f"FollowTheMoney entities (one JSON entity a line), for Aleph and the ftm tools{gz}", FTM_MEDIA_TYPE
+    if plain.endswith("-" + PACKAGE_FILE):
+        return "Frictionless data package: the CSV tables' columns, sizes and checksums", "application/json"
+    for table in TABLES:
+        if plain.endswith(f"-{table.name}.csv"):
+            return f"CSV table: {table.title.lower()} ({table.description[0].lower()}{table.description[1:]})", \
+                CSV_MEDIA_TYPE
+    return None
 
 
 def _remove_stale(out_dir: Path, keep: set[str]) -> None:
@@ -301,7 +357,8 @@ def void_iri(config: Config, fragment: str = "") -> str:
     return f"{config.base}.well-known/void{'#' + fragment if fragment else ''}"
 
 
-def void_turtle(config: Config, quads: list, release: Release, files: list, inferred_graph: str) -> bytes:
+def void_turtle(config: Config, quads: list, release: Release, files: list, inferred_graph: str,
+                exports: list | None = None) -> bytes:
     """The VoID description: counts, class partitions, the Wikidata linkset and every dump file."""
     import pyoxigraph as ox
 
@@ -337,6 +394,8 @@ def void_turtle(config: Config, quads: list, release: Release, files: list, infe
     _add_linkset(config, add, integer, dataset, merged)
     for name, fmt, variant, body in files:
         _add_dump_file(config, add, integer, dataset, name, fmt, variant, body)
+    for export in exports or ():
+        _add_distribution(config, add, integer, dataset, export.name, export.media_type, export.title, export.body)
     ordered = sorted(set(triples), key=lambda t: (str(t.subject), _term_key(t.predicate, f"<{RDF_TYPE}>"),
                                                   str(t.object)))
     return with_sorted_prefixes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes(config)),
@@ -398,19 +457,27 @@ def ox_literal(text: str):
 
 def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt: DumpFormat, variant: str,
                    body: bytes) -> None:
+    gz = name.endswith(".gz")
+    title = f"{fmt.title}, {VARIANT_TITLES[variant]}{', gzipped' if gz else ''}"
+    add(dataset, VOID + "dataDump", f"{config.base}download/{name}")
+    _add_distribution(config, add, integer, dataset, name, fmt.media_type, title, body)
+
+
+def _add_distribution(config: Config, add, integer, dataset: str, name: str, media_type: str, title: str,
+                      body: bytes) -> None:
+    """A dcat:Distribution of the dataset: URL, media type, size and SHA-256 (RDF dumps are also void:dataDump)."""
     import pyoxigraph as ox
 
     url = f"{config.base}download/{name}"
     gz = name.endswith(".gz")
-    add(dataset, VOID + "dataDump", url)
+    add(dataset, DCAT + "distribution", url)
     add(url, RDF_TYPE, DCAT + "Distribution")
     add(url, DCAT + "downloadURL", url)
-    add(url, DCAT + "mediaType", f"https://www.iana.org/assignments/media-types/{fmt.media_type}")
+    add(url, DCAT + "mediaType", f"https://www.iana.org/assignments/media-types/{media_type}")
     if gz:
         add(url, DCAT + "compressFormat", "https://www.iana.org/assignments/media-types/application/gzip")
-    add(url, DCT + "format", ox.Literal(fmt.media_type))
-    add(url, DCT + "title", ox.Literal(f"{fmt.title}, {VARIANT_TITLES[variant]}{', gzipped' if gz else ''}",
-                                       language="en"))
+    add(url, DCT + "format", ox.Literal(media_type))
+    add(url, DCT + "title", ox.Literal(title, language="en"))
     add(url, DCAT + "byteSize", integer(len(body)))
     checksum = f"{url}#sha256"
     add(url, SPDX + "checksum", checksum)
