@@ -267,12 +267,17 @@ class NameIndex:
             found[key] = Candidate(key, self.entries[key].label, 100.0, "identifier", True)
         if typed:
             for entity_id, raw, form in self._names:
-                if entity_id in found:
+                if entity_id == key:
                     continue
                 if all(any(token.startswith(t) for token in form.tokens) for t in typed):
+                    # Names mostly made of what was typed first ("kus": Jared Kushner before
+                    # "Kushner takes the job of senior advisor"); a name starting with it gets a bonus.
                     starts = form.text.startswith(" ".join(typed))
-                    found[entity_id] = Candidate(entity_id, self.entries[entity_id].label,
-                                                 100.0 if starts else 90.0, raw, starts)
+                    coverage = min(1.0, len(typed) / len(form.tokens))
+                    score = round(min(100.0, 60.0 + 35.0 * coverage + (5.0 if starts else 0.0)), 1)
+                    if entity_id not in found or score > found[entity_id].score:
+                        found[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score, raw,
+                                                     starts and coverage == 1.0)
         results = [c for c in found.values() if not wanted or wanted & self.entries[c.id].types]
         results.sort(key=lambda c: (-c.score, len(c.matched), c.name.casefold(), c.id))
         if len(results) < offset + limit and typed:
