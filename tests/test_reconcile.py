@@ -301,6 +301,15 @@ def test_data_extension_counts_allegations_as_allegations(client):
     assert {"str": "alleged"} in row["status"]
 
 
+def test_claims_on_the_events_of_a_person(client):
+    answer = extend(client, ["person/michael-flynn"], [{"id": "event_claims_total"}, {"id": "event_claims_alleged"},
+                                                       {"id": "claims_alleged"}])
+    row = answer["rows"]["person/michael-flynn"]
+    # "Flynn allegedly offers to testify in exchange for immunity": an allegation about one of his events
+    assert row["event_claims_alleged"][0]["int"] > 0 and row["claims_alleged"] == [{"int": 0}]
+    assert row["event_claims_total"][0]["int"] >= row["event_claims_alleged"][0]["int"]
+
+
 def test_event_limit_setting(client):
     answer = extend(client, ["person/donald-trump"], [{"id": "events", "settings": {"limit": 2}}])
     assert len(answer["rows"]["person/donald-trump"]["events"]) == 2

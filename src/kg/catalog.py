@@ -112,6 +112,14 @@ class Catalog:
             counts[claim.status] = counts.get(claim.status, 0) + 1
         return counts
 
+    def event_status_counts(self, entity_id: str) -> dict[str, int]:
+        """Claims about the events the entity takes part in (each claim once), by status, scheme order."""
+        counts = dict.fromkeys(STATUSES, 0)
+        claims = {c.id: c for event in self.events_of.get(entity_id, ()) for c in self.claims_about.get(event, ())}
+        for claim in claims.values():
+            counts[claim.status] = counts.get(claim.status, 0) + 1
+        return counts
+
     def label(self, entity_id: str) -> str:
         entity = self.entities.get(entity_id)
         return entity.label if entity else entity_id
