@@ -19,16 +19,11 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .config import Config
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "http://schema.org/"
-OA = "http://www.w3.org/ns/oa#"
-WIKIDATA = "http://www.wikidata.org/entity/"
+from .vocab import GRAPH_FOLDER, OA, OWL, RDF, RDFS, SCHEMA, SCHEME_FOLDERS, SKOS, WIKIDATA
 
 #: Classes whose members are not entities of their own (annotations and the concept schemes).
 NOT_ENTITIES = {"Claim", "EpistemicStatus", "DatePrecision"}
+_NOT_ENTITY_FOLDERS = tuple(f"{folder}/" for folder in (*SCHEME_FOLDERS, GRAPH_FOLDER))
 #: Statuses in the order of the scheme (ontology/schemes.ttl), strongest support first.
 STATUSES = ("confirmed", "admitted", "reported", "claimed", "alleged", "denied")
 
@@ -172,7 +167,7 @@ class _Reader:
         entities = {}
         for entity_id in sorted(typed):
             classes = typed[entity_id]
-            if classes & NOT_ENTITIES or entity_id.startswith(("status/", "precision/", "graph/")):
+            if classes & NOT_ENTITIES or entity_id.startswith(_NOT_ENTITY_FOLDERS):
                 continue
             entities[entity_id] = self._entity(entity_id, classes, superclasses)
         claims = self._claims()
@@ -219,7 +214,7 @@ class _Reader:
 
     def _term_labels(self) -> tuple[dict[str, str], dict[str, str]]:
         classes, properties = {}, {}
-        owl = "http://www.w3.org/2002/07/owl#"
+        owl = OWL
         for q in self.store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), None, None):
             name = self._local(q.subject)
             if not name:

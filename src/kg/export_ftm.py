@@ -74,6 +74,8 @@ def schema_of(entity: Entity) -> str | None:
 
 
 def ftm_entities(catalog: Catalog) -> Export:
+    # Imported here, not at the top: loading the FtM model takes ~2 s, and every `kg` command
+    # imports kg.dump; only an export pays for it.
     from followthemoney import model
 
     schemas = {e.id: schema_of(e) for e in catalog.entities.values()}
@@ -207,14 +209,3 @@ def _evidence(catalog: Catalog, claim: Claim, link, add, articles: list[str]) ->
     add(link, "summary", f"{claim.status}: the article's claim, quoted in the description.{credit}{where}")
     add(link, "sourceUrl", claim.iri)
     add(link, "recordId", claim.id)
-
-
-# --------------------------------------------------------------------------- file
-
-
-def write(catalog: Catalog, path) -> Export:
-    from .dump import write_atomic
-
-    export = ftm_entities(catalog)
-    write_atomic(path, export.to_bytes())
-    return export

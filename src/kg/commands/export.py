@@ -1,4 +1,4 @@
-"""`kg export ftm|csv`: the built graph as FollowTheMoney entities or as CSV tables (command line only).
+"""`kg export ftm|csv`: the built graph as FollowTheMoney entities or as CSV tables.
 
 The work is done by kg.export_ftm and kg.export_csv, from the records of kg.catalog; `kg build`
 also writes both into the downloads (see kg.dump).
@@ -9,8 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .config import Config
-from .errors import KgError
+from .. import catalog, export_csv, export_ftm
+from ..config import Config
+from ..dump import release_info, write_atomic
+from ..errors import KgError
+from ..store import load_built
 
 
 def add_arguments(parser) -> None:
@@ -24,10 +27,6 @@ def add_arguments(parser) -> None:
 
 
 def command(args, config: Config) -> int:
-    from . import catalog, export_csv, export_ftm
-    from .dump import write_atomic
-    from .store import load_built
-
     records = catalog.from_store(load_built(config), config)
     if args.format == "ftm":
         export = export_ftm.ftm_entities(records)
@@ -43,8 +42,6 @@ def command(args, config: Config) -> int:
     folder = Path(args.output) if args.output else config.build_dir / "csv"
     if folder.exists() and not folder.is_dir():
         raise KgError("is a file, not a folder to write the CSV tables into", str(folder))
-    from .dump import release_info
-
     files = export_csv.package_files(records, "", release_info(config).version, config.licence, config.base)
     for name, body in files:  # each atomically; datapackage.json (with the checksums) last
         write_atomic(folder / name, body)
