@@ -38,7 +38,7 @@ SKELETON_CAP = 96.0  # a match of skeletons only (spelling variants) never reach
 DESCRIPTION_CAP = 50.0
 RECALL_WEIGHT = 0.6  # a name with all the query's words and more ("Putin" in "Vladimir Putin") ranks high
 MAX_TOKENS = 8  # words of a query after the 8th are ignored (names are shorter; it bounds the work)
-TOKEN_SIMILARITY = 0.75  # two words closer than this are alike  # longer queries are cut: no name is that long
+TOKEN_SIMILARITY = 0.75  # two words closer than this are alike
 MIN_SCORE = 30.0  # candidates scoring less are not returned
 
 _PARENTHESES = re.compile(r"\s*[\(\[]([^()\[\]]*)[\)\]]\s*")
