@@ -340,3 +340,26 @@ def test_preview(client):
 def test_preview_url_of_the_manifest_resolves(client):
     url = client.get("/reconcile").json["preview"]["url"].replace("{{id}}", "person%2Fjared-kushner")
     assert client.get(url.removeprefix(built_config().base.rstrip("/"))).status_code == 200
+
+
+def test_over_real_http_as_openrefine_sends_it(live_server):
+    """kg serve (gunicorn) on the built dataset: form POST of a batch, JSONP manifest, a 400 that
+    leaves the server serving, and data extension."""
+    import requests
+
+    server = live_server(built_config().dataset_path, ready_path="/reconcile")
+    url = server.url("/reconcile")
+    batch = {"q0": {"query": "Flynn, Michael", "type": "Person", "type_strict": "should"},
+             "q1": {"query": "Trump", "type": "Person", "type_strict": "should"}}
+    answer = requests.post(url, data={"queries": json.dumps(batch)}, timeout=30)
+    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert_valid("reconciliation-result-batch", answer.json())
+    assert (first(answer.json())["id"], first(answer.json())["match"]) == ("person/michael-flynn", True)
+    assert not any(c["match"] for c in answer.json()["q1"]["result"])
+    jsonp = requests.get(url, params={"callback": "cb"}, timeout=30)
+    assert jsonp.text.startswith("/**/cb(")
+    broken = requests.post(url, data={"queries": '{"q0": {"query": '}, timeout=30)
+    assert broken.status_code == 400 and broken.json()["error"] == "bad_request"
+    extended = requests.post(url, data={"extend": json.dumps({"ids": ["person/michael-flynn"],
+                                                              "properties": [{"id": "qid"}]})}, timeout=30)
+    assert extended.json()["rows"]["person/michael-flynn"]["qid"] == [{"str": "Q6834757"}]
