@@ -377,12 +377,14 @@ class ReconciliationService:
         if entity is None:
             return None
         counts = self.catalog.status_counts(key)
+        on_events = self.catalog.event_status_counts(key)
         return {
             "entity": entity,
             "types": [self._type(t)["name"] for t in entity.types],
             "counts": [(status, n) for status, n in counts.items() if n],
             "total": sum(counts.values()),
             "events": len(self.catalog.events_of.get(key, ())),
+            "event_counts": [(status, n) for status, n in on_events.items() if n],
         }
 
 
