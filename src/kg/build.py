@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from . import dump, infer, link, load, validate, vocab
+from .canonical import canonical_blank_nodes, sorted_quads
 from .config import Config
-from .dump import canonical_blank_nodes, sorted_quads
 from .errors import KgError
 
 log = logging.getLogger("kg.build")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from .. import catalog, export_csv, export_ftm
 from ..config import Config
-from ..dump import release_info, write_atomic
+from ..dump import release_info
 from ..errors import KgError
+from ..files import write_atomic
 from ..store import load_built
 
 
