@@ -363,3 +363,33 @@ def test_over_real_http_as_openrefine_sends_it(live_server):
     extended = requests.post(url, data={"extend": json.dumps({"ids": ["person/michael-flynn"],
                                                               "properties": [{"id": "qid"}]})}, timeout=30)
     assert extended.json()["rows"]["person/michael-flynn"]["qid"] == [{"str": "Q6834757"}]
+
+
+def _readme_block(after: str) -> list[dict]:
+    import csv
+    import io
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index(after):].split("```csv\n", 1)[1].split("```", 1)[0]
+    return list(csv.DictReader(io.StringIO(block)))
+
+
+def test_the_readme_worked_example_is_this_build_s_answer(client):
+    names = [row["name"] for row in _readme_block("**Worked example**")]
+    best = _readme_block("The best candidate of each row:")
+    result = reconcile(client, {f"q{i}": {"query": n, "type": "Person", "type_strict": "should"}
+                                for i, n in enumerate(names)})
+    for i, row in enumerate(best):
+        top = first(result, f"q{i}")
+        assert (row["name"], row["id"], row["label"], float(row["score"]), row["match"]) == \
+            (names[i], top["id"], top["name"], top["score"], str(top["match"]).lower())
+    extended = _readme_block("gives, flattened as OpenRefine adds the columns")
+    ids = [row["kg id"] for row in extended]
+    columns = ["qid", "type", "events", "claims_total", "event_claims_reported", "event_claims_alleged",
+               "event_claims_claimed", "event_claims_denied"]
+    answer = extend(client, ids, [{"id": c} for c in columns])
+    for row in extended:
+        values = answer["rows"][row["kg id"]]
+        cells = {c: "".join(str(v.get("str", v.get("int"))) for v in values[c]) for c in columns if c != "events"}
+        cells["events"] = str(len(values["events"]))
+        assert cells == {c: row[c] for c in columns}, row["kg id"]
