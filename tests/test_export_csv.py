@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from built import built_config, built_store
+from built_compat import built_config, built_store, use_built  # noqa: F401 (use_built: a fixture)
 from kg import catalog as catalog_module
 from kg.export_csv import JOIN, TABLES, package_files
 

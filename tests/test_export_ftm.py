@@ -10,7 +10,7 @@ import sys
 import pytest
 from followthemoney import model
 
-from built import built_config, built_store
+from built_compat import built_config, built_store, use_built  # noqa: F401 (use_built: a fixture)
 from kg import catalog as catalog_module
 from kg.export_ftm import ftm_entities, ftm_id
 

@@ -15,7 +15,7 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from built import built_config
+from built_compat import built_config, use_built  # noqa: F401 (use_built: a fixture)
 
 RECON = Path(__file__).parent / "data" / "reconciliation"
 SCHEMAS = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in (RECON / "schemas").glob("*.json")}

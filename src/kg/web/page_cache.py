@@ -20,7 +20,7 @@ _lock = threading.Lock()
 def cached_page(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        key = (current_state().dataset.etag, request.full_path)
+        key = (id(current_state()), current_state().dataset.etag, request.full_path)
         with _lock:
             stored = _pages.get(key)
             if stored is not None:

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from flask import Blueprint, jsonify, render_template, request
 
 from ..catalog import Catalog
-from ..names import NameIndex, normalise
+from ..names import NameIndex
 from .errors import api_error
 from .kinds import BY_KEY, href, kind_of
 from .page_cache import cached_page
@@ -25,9 +25,8 @@ bp = Blueprint("search", __name__)
 
 MAX_QUERY = 200  # characters; longer text is no name
 MAX_LIMIT = 50
-PREFIX_SCORE = 88.0  # a word-prefix completion ranks below a close fuzzy match of the whole name...
-PREFIX_EXTRA_WORD = 2.0  # ... and below a shorter name the typed words complete ("flyn": Michael Flynn first)
-AGENT_BONUS = 2.0  # people, organisations and groups before events of the same score
+PREFIX_SCORE = 88.0  # a word-prefix completion ranks below a close fuzzy match of the whole name
+AGENT_BONUS = 6.0  # people, organisations and groups before events of about the same score ("flyn": Flynn first)
 
 
 @dataclass(frozen=True)
@@ -74,14 +73,9 @@ def find(catalog: Catalog, names: NameIndex, text: str, limit: int = 20, kind: s
     scored: dict[str, tuple[float, str]] = {}
     for candidate in names.search(text, types=wanted, limit=pool):
         scored[candidate.id] = (candidate.score, candidate.matched)
-    typed = len(normalise(text).split())
     for candidate in names.prefix(text, types=wanted, limit=pool):
-        if candidate.matched == "identifier":
-            score = candidate.score
-        elif candidate.score >= 90.0:  # every typed word starts a word of the name
-            score = PREFIX_SCORE - PREFIX_EXTRA_WORD * max(0, len(normalise(candidate.matched).split()) - typed)
-        else:  # prefix() filled up with fuzzy matches: already scored above
-            continue
+        # Completions rank by how much of the name was typed (kg.names), below a close match of a whole name.
+        score = candidate.score if candidate.matched == "identifier" else min(candidate.score, PREFIX_SCORE)
         if score > scored.get(candidate.id, (0.0, ""))[0]:
             scored[candidate.id] = (score, candidate.matched)
     hits = []
