@@ -9,10 +9,11 @@ partial words ("kisl"). `find` merges its fuzzy ranking with its word-prefix com
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+import json
 import threading
 from collections import OrderedDict
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, render_template, request
 
 from ..catalog import Catalog
 from ..names import NameIndex
@@ -109,6 +110,7 @@ def _arguments():
 
 
 @bp.get("/api/search")
+@cached_page(content_type="application/json", headers=(("Cache-Control", "public, max-age=300"),))
 def api_search():
     args, error = _arguments()
     if error:
@@ -116,9 +118,8 @@ def api_search():
     text, kind, limit = args
     state = current_state()
     hits = cached_find(state.catalog, state.names, text.strip()[:MAX_QUERY], limit, kind)
-    response = jsonify(query=text, results=[{**asdict(h), "statuses": list(h.statuses)} for h in hits])
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return json.dumps({"query": text, "results": [{**asdict(h), "statuses": list(h.statuses)} for h in hits]},
+                      ensure_ascii=False)
 
 
 @bp.get("/search")
