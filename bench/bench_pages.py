@@ -63,6 +63,40 @@ def search_latency(rounds: int = 20) -> dict:
             "n": len(times)}
 
 
+def in_process(runs: int = 7, requests: int = 300) -> dict:
+    """Microseconds per request through the whole WSGI app in this process (no HTTP, no gunicorn): the
+    minimum over `runs` runs, for a Flask hello world and for each page. Far less moved by the machine's
+    load than wrk's figures (the minimum of short runs), so it is printed beside them."""
+    from flask import Flask
+
+    from kg.config import from_env
+    from kg.web import create_app
+    from werkzeug.test import EnvironBuilder
+
+    hello = Flask("hello")
+    hello.add_url_rule("/", "hello", lambda: "Hello, World!")
+    kg = create_app(from_env())
+    apps = {"Flask hello world": (hello, "/"), **{label: (kg, path) for label, path in PAGES.items()}}
+    timings = {}
+    for label, (app, path) in apps.items():
+        base, _, query = path.partition("?")
+        environ = EnvironBuilder(path=base, query_string=query, headers={"Accept": "text/html"}).get_environ()
+
+        def start_response(status, headers, exc_info=None):
+            assert status.startswith("200"), (label, status)
+
+        for _ in range(20):  # warm: pages rendered and kept
+            b"".join(app(dict(environ), start_response))
+        best = float("inf")
+        for _ in range(runs):
+            began = time.perf_counter()
+            for _ in range(requests):
+                b"".join(app(dict(environ), start_response))
+            best = min(best, (time.perf_counter() - began) / requests * 1e6)
+        timings[label] = best
+    return timings
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--serve-hello":
         return serve_hello(int(sys.argv[2]))
@@ -78,6 +112,7 @@ def main() -> None:
     if not from_env().dataset_path.exists():
         raise SystemExit("needs a build: run `kg build` first")
     latency = search_latency()
+    micro = in_process()
     hello_port, kg_port = 18941, 18942
     servers = [start([sys.executable, __file__, "--serve-hello", str(hello_port)], hello_port, "/"),
                start([sys.executable, "-m", "kg.cli", "serve", "--port", str(kg_port)], kg_port, "/")]
@@ -107,6 +142,13 @@ def main() -> None:
     results["Flask hello world"] = {**sorted(runs["Flask hello world"], key=lambda r: r["rps"])[
         len(runs["Flask hello world"]) // 2], "all": [], "loads": results["Flask hello world"]["loads"]}
     print(report(results, latency, args))
+    print()
+    print("In process, whole WSGI app, no HTTP (minimum of 7 runs of 300 requests, one thread):")
+    print()
+    print("| page | µs per request | vs hello world |")
+    print("|---|---:|---:|")
+    for label, micros in micro.items():
+        print(f"| {label} | {micros:,.0f} | {micro['Flask hello world'] / micros:.2f} |")
 
 
 def report(results: dict, latency: dict, args) -> str:
