@@ -6,34 +6,33 @@ import csv
 
 import pytest
 
-from built import built_config, built_store
 from kg import catalog as catalog_module
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return catalog_module.from_store(built_store(), built_config())
+def catalog(built, built_store):
+    return catalog_module.from_store(built_store, built)
 
 
-def _mapping(kind: str) -> dict[str, str]:
-    path = built_config().data_dir / "mappings" / "wikidata.sssom.tsv"
+def _mapping(kind: str, built) -> dict[str, str]:
+    path = built.data_dir / "mappings" / "wikidata.sssom.tsv"
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     return {row["subject_id"]: row["object_id"].removeprefix("wd:") for row in csv.DictReader(lines, delimiter="\t")
             if row["predicate_id"] == kind}
 
 
-def test_qids_are_exactly_the_reviewed_exact_matches(catalog):
-    assert {e.id: e.qid for e in catalog.entities.values() if e.qid} == _mapping("skos:exactMatch")
+def test_qids_are_exactly_the_reviewed_exact_matches(catalog, built):
+    assert {e.id: e.qid for e in catalog.entities.values() if e.qid} == _mapping("skos:exactMatch", built)
 
 
-def test_close_matches_are_never_the_qid(catalog):
-    for entity_id, qid in _mapping("skos:closeMatch").items():
+def test_close_matches_are_never_the_qid(catalog, built):
+    for entity_id, qid in _mapping("skos:closeMatch", built).items():
         entity = catalog.entities[entity_id]
         assert entity.qid is None and entity.close_qids == (qid,)
 
 
-def test_claims_keep_status_quote_and_offsets(catalog):
-    article = built_config().article_path.read_text(encoding="utf-8")
+def test_claims_keep_status_quote_and_offsets(catalog, built):
+    article = built.article_path.read_text(encoding="utf-8")
     assert len(catalog.claims) == 221
     for claim in catalog.claims:
         assert claim.status in catalog_module.STATUSES
