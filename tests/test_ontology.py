@@ -11,7 +11,7 @@ SCHEMES = Graph().parse(PROJECT_ROOT / "ontology" / "schemes.ttl")
 
 
 def kg_terms():
-    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
     return {t for kind in kinds for t in ONTOLOGY.subjects(RDF.type, kind) if str(t).startswith(KG)}
 
 
