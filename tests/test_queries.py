@@ -85,3 +85,57 @@ def test_a_failing_service_call_or_a_binary_query_file_is_a_clear_error(tmp_path
     with pytest.raises(KgError, match="not UTF-8") as caught:
         find_query(built_config(), str(binary))
     assert caught.value.file == str(binary)
+
+
+# Issue 10, point 17: a --param value that names no node is refused, never run as a silent empty query.
+def test_a_parameter_names_a_node_by_iri_angle_iri_id_slug_or_label():
+    meetings = query_named("meetings")
+    expected = answer(meetings, {"person": "http://127.0.0.1:8000/person/donald-trump"})
+    assert len(expected["rows"]) == 2  # the Oval Office meeting, and the alleged meal with its status
+    for value in ("<http://127.0.0.1:8000/person/donald-trump>", "person/donald-trump", "donald-trump",
+                  "Donald Trump", "donald trump"):
+        assert answer(meetings, {"person": value}) == expected, value
+
+
+@pytest.mark.parametrize("value, message", [
+    ("trump", r"names no node.*did you mean: .*person/donald-trump \(Donald Trump\)"),
+    ("http://127.0.0.1:8000/person/donald-trum", r"no node <http://127.0.0.1:8000/person/donald-trum> in the graph"),
+    ("white-house", r"names 2 nodes: .*org/white-house.*place/white-house"),
+])
+def test_a_parameter_that_names_no_node_or_several_is_refused(value, message):
+    from kg.errors import KgError
+
+    with pytest.raises(KgError, match=message):
+        answer(query_named("meetings"), {"person": value})
+
+
+# Issue 10, point 15: what the article says about X, and who says it, in one query.
+def test_about_lists_each_passage_once_with_status_outlet_and_who_says_it():
+    from kg.query import about
+
+    rows, variables = about(built_config(), "Donald Trump", store=built_store())
+    assert variables == ["passage", "supports", "status", "reportedBy", "accordingTo", "position"]
+    passages = [r["passage"] for r in rows]
+    assert len(passages) == len(set(passages))
+    assert [int(r["position"]) for r in rows] == sorted(int(r["position"]) for r in rows)
+    by_passage = {r["passage"]: r for r in rows}
+    memo = by_passage["Trump went to Comey, according to a memo Comey wrote, asking him to shut down the Russia investigation"]
+    assert memo["status"] == "alleged" and memo["accordingTo"] == "Comey's memo"
+    # the article in its own voice is named, never left blank
+    assert all(r.get("accordingTo") for r in rows)
+    fired = by_passage["Former FBI Director James Comey\u00a0was fired in May 2017 by President Trump."]
+    assert fired["accordingTo"] == "the article itself" and "reportedBy" not in fired
+    # a denial and the denied claim it contains are one row, each with its own status
+    denial = [r for r in rows if r["passage"].startswith("The White House denied these conversations")]
+    assert len(denial) <= 1
+
+
+def test_about_merges_an_allegation_with_what_it_alleges():
+    from kg.query import about
+
+    rows, _ = about(built_config(), "jared-kushner", store=built_store())
+    (wapo,) = [r for r in rows if r["passage"].startswith("According to the Washington Post")]
+    assert wapo["supports"].startswith("reported: Senior intelligence officials allege")
+    assert "alleged: Kushner allegedly asks a Russian official" in wapo["supports"]
+    assert wapo["reportedBy"] == "The Washington Post"
+    assert not any(r["passage"].startswith("senior intelligence officials alleged") for r in rows)
