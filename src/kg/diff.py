@@ -4,7 +4,8 @@ Any RDF format, chosen by suffix (.ttl, .nt, .trig, .nq, .rdf, .jsonld, each opt
 When both files keep named graphs (TriG, N-Quads) quads are compared, so a triple moving from
 the asserted to the inferred graph shows; otherwise the graphs are merged. Blank nodes get the
 content-based labels the dumps use, so the same structure matches across files. A hash IRI
-(a claim's #quote) is grouped under its entity. Always exits 0: a difference is not an error.
+(a claim's #quote) is grouped under its entity. Exit codes follow diff(1): 0 the files hold the
+same statements, 1 they differ, 2 trouble (a missing or unreadable file, an unknown format).
 """
 
 from __future__ import annotations
@@ -102,9 +103,10 @@ def render(changes: dict, added: int, removed: int, config: Config) -> str:
 def add_arguments(parser) -> None:
     parser.add_argument("old", type=Path, help="the earlier dump")
     parser.add_argument("new", type=Path, help="the later dump")
+    parser.epilog = "Exit status: 0 same statements, 1 different, 2 trouble (as diff(1))."
 
 
 def command(args, config: Config) -> int:
     changes, added, removed = diff(args.old, args.new)
     print(render(changes, added, removed, config), end="")
-    return 0
+    return 1 if added or removed else 0
