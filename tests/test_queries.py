@@ -139,3 +139,17 @@ def test_about_merges_an_allegation_with_what_it_alleges():
     assert "alleged: Kushner allegedly asks a Russian official" in wapo["supports"]
     assert wapo["reportedBy"] == "The Washington Post"
     assert not any(r["passage"].startswith("senior intelligence officials alleged") for r in rows)
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("SELEC * WHERE {", "The query starts with 'SELEC' (did you mean SELECT?), which is not a query form"),
+    ("PREFIX kg: <http://127.0.0.1:8000/ontology#>\n", "The query has no query form"),
+    ("SELECT * WHERE { ?s ?p ?o ", "The query ends with 1 bracket"),
+])
+def test_a_syntax_error_says_where_and_what_would_help(text, hint):
+    """Issue 10: not only the parser's "expected CONSTRUCT"."""
+    from kg.errors import KgError
+
+    with pytest.raises(KgError, match="query does not parse: error at") as caught:
+        run(built_config(), text, store=built_store())
+    assert hint in str(caught.value)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .config import DEFAULT_BASE, Config
 from .errors import KgError
+from .sparql_scan import syntax_hint
 
 
 @dataclass
@@ -128,7 +129,11 @@ def run(config: Config, text: str, params: dict[str, str] | None = None, store=N
         # Solutions are computed while iterated: a failing SERVICE call surfaces here, not above.
         rows = [{v: _plain(solution[v]) for v in variables if solution[v] is not None} for solution in results]
     except SyntaxError as exc:
-        raise KgError(f"query does not parse: {exc}") from None
+        hint = syntax_hint(text)
+        first_line = str(exc).splitlines()[0] if str(exc) else "invalid query"
+        if len(first_line) > 300:  # the parser's list of every token it would have taken
+            first_line = first_line[:300] + " ..."
+        raise KgError(f"query does not parse: {first_line}.{' ' + hint if hint else ''}") from None
     except (RuntimeError, OSError) as exc:
         raise KgError(f"query could not run: {exc}") from None
     return rows, variables

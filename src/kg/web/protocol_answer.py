@@ -20,7 +20,7 @@ from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
 from ..sparql_eval import QueryTimeout, run_with_timeout
 from ..sparql_results import Serialized, serialize_result
-from ..sparql_scan import QueryRejected, inspect_query
+from ..sparql_scan import QueryRejected, inspect_query, syntax_hint
 from .errors import log_protocol_error, protocol_error_text
 from .protocol_cache import ResultCache
 from .protocol_formats import Format, NotAcceptable, negotiate
@@ -97,7 +97,7 @@ def _answer_query(call: Call, sparql: SparqlRequest) -> Reply:
     def evaluate() -> Serialized:
         return serialize_result(store.query(query, **arguments), fmt, config.max_rows, config.max_result_bytes)
 
-    return evaluated(call, evaluate, fmt, etag, cache=cache if cache.enabled else None, key=key)
+    return evaluated(call, evaluate, fmt, etag, cache=cache if cache.enabled else None, key=key, query=query)
 
 
 def _cache_key(sparql: SparqlRequest, fmt: Format) -> tuple:
@@ -129,14 +129,16 @@ def iri(value: str, parameter: str) -> ox.NamedNode:
 
 
 # --- evaluation under the time limit ------------------------------------------------------------
-def evaluated(call: Call, work, fmt: Format, etag: str, cache: ResultCache | None = None, key=None) -> Reply:
+def evaluated(call: Call, work, fmt: Format, etag: str, cache: ResultCache | None = None, key=None,
+              query: str = "") -> Reply:
     """Run `work` under the time limit; with a cache, remember the answer under `key` (None: never)."""
     try:
         result = run_with_timeout(work, call.config.timeout)
     except QueryTimeout:
         return _timed_out(call)
     except SyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ..."
-        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}")
+        hint = syntax_hint(query)
+        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}.{' ' + hint if hint else ''}")
     if cache is None:
         return result_reply(call, result, fmt, etag)
     if key is not None:
