@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import current_app
 
 from ..config import Config, DataFile
 from ..errors import KgError
@@ -44,7 +43,3 @@ def load_dataset(config: Config) -> Dataset:
         newest = max(newest, path.stat().st_mtime)
     modified = datetime.fromtimestamp(int(newest), tz=timezone.utc)
     return Dataset(store=store, files=files, etag=digest.hexdigest()[:32], last_modified=modified)
-
-
-def current_dataset() -> Dataset:
-    return current_app.extensions["kg.dataset"]

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request, send_file
 
 from ..dump import FORMATS, SUMS_FILE, VARIANT_TITLES, VOID_FILE, downloads_dir
 from .errors import api_error
+from .state import current_state
 from .protocol_formats import NotAcceptable, negotiate
 
 bp = Blueprint("downloads", __name__)
@@ -61,13 +62,13 @@ def _describe(path: Path, digest: str) -> DumpFile:
 
 
 def _folder() -> Path:
-    return downloads_dir(current_app.config["KG"])
+    return downloads_dir(current_state().config)
 
 
 @bp.get("/download")
 @bp.get("/download/")
 def download_page():
-    config = current_app.config["KG"]
+    config = current_state().config
     folder = _folder()
     files = listed_files(folder)
     return render_template("download.html", config=config, files=files,

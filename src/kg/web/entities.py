@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.datastructures import MIMEAccept
 
 from ..dump import prefixes, with_sorted_prefixes
-from .dataset import current_dataset
 from .errors import api_error
 from .protocol_formats import GRAPH_FORMATS
+from .state import current_state
 
 bp = Blueprint("entities", __name__)
 
@@ -62,7 +62,7 @@ SHOWN_IN_HEADER = {RDF + "type", RDFS + "label", SKOS + "prefLabel", SCHEMA + "d
 def entity(folder: str, name: str):
     slug, dot, suffix = name.partition(".")
     if not slug:  # /person/.ttl names no entity (it would read as the folder and list all of it)
-        return _not_found(current_app.config["KG"].base + f"{folder}/{name}", suffix if dot else None)
+        return _not_found(current_state().config.base + f"{folder}/{name}", suffix if dot else None)
     return _dereference(f"{folder}/{slug}", suffix if dot else None)
 
 
@@ -80,8 +80,8 @@ def ontology(suffix: str | None = None):
 
 @bp.get("/graph/<name>")
 def named_graph(name: str):
-    iri = current_app.config["KG"].base + f"graph/{name}"
-    if not _is_iri(iri) or not current_dataset().store.contains_named_graph(ox.NamedNode(iri)):
+    iri = current_state().config.base + f"graph/{name}"
+    if not _is_iri(iri) or not current_state().dataset.store.contains_named_graph(ox.NamedNode(iri)):
         return _not_found(iri, None)
     response = redirect(f"/sparql?graph={quote(iri, safe='')}", code=303)
     response.headers["Vary"] = "Accept"
@@ -90,7 +90,7 @@ def named_graph(name: str):
 
 def _dereference(path: str, suffix: str | None, document: str | None = None):
     """303 from the thing to a document (suffix None), or 200 with the document in that format."""
-    iri = current_app.config["KG"].base + path
+    iri = current_state().config.base + path
     if suffix is not None and suffix not in SUFFIXES:
         return _not_found(iri, suffix, f"No format {suffix!r}; the formats are {', '.join(SUFFIXES)}.")
     if not _is_iri(iri) or not _is_described(iri):
@@ -125,7 +125,7 @@ def _negotiate() -> str | None:
 
 
 def _document(iri: str, suffix: str, doc_path: str) -> Response:
-    dataset = current_dataset()
+    dataset = current_state().dataset
     etag = f"{dataset.etag}-{zlib.crc32(iri.encode()):08x}-{suffix}"
     if request.if_none_match.contains(etag) or (
             not request.if_none_match and request.if_modified_since
@@ -148,7 +148,7 @@ def _document(iri: str, suffix: str, doc_path: str) -> Response:
 
 
 def _store() -> ox.Store:
-    return current_dataset().store
+    return current_state().dataset.store
 
 
 def _is_iri(iri: str) -> bool:
@@ -217,7 +217,7 @@ def _terms_under(iri: str) -> list[ox.Triple]:
 
 
 def _rdf(iri: str, fmt) -> bytes:
-    config = current_app.config["KG"]
+    config = current_state().config
     triples = description(iri)
     if fmt.key == "ttl":
         return with_sorted_prefixes(ox.serialize(triples, format=fmt.rdf, prefixes=prefixes(config)), config)
@@ -238,7 +238,7 @@ class Page:
     """What entity.html shows, read from the store with the IRI passed as a query parameter."""
 
     def __init__(self, iri: str):
-        self.config = current_app.config["KG"]
+        self.config = current_state().config
         self.store = _store()
         self.iri = iri
         self.node = ox.NamedNode(iri)
@@ -441,7 +441,7 @@ def _not_found(iri: str, suffix: str | None, message: str | None = None) -> Resp
 
 def _suggestions(iri: str) -> list[Value]:
     """Entities of the same folder with a similar name: the likely target of a mistyped link."""
-    base = current_app.config["KG"].base
+    base = current_state().config.base
     folder = iri[len(base):].split("/", 1)[0] + "/" if iri.startswith(base) else ""
     if not folder.strip("/") or not _is_iri(iri):
         return []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from ..query import named_queries
-from .dataset import current_dataset
+from .state import current_state
 
 bp = Blueprint("home", __name__)
 
@@ -17,8 +17,8 @@ GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP 
 
 @bp.get("/")
 def index():
-    config = current_app.config["KG"]
-    dataset = current_dataset()
+    config = current_state().config
+    dataset = current_state().dataset
     graphs = [(row["g"].value, int(row["n"].value)) for row in dataset.store.query(GRAPH_SIZES)]
     default_size = sum(1 for _ in dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     queries = [

@@ -19,6 +19,8 @@ from gunicorn.app.base import BaseApplication
 
 from ..config import Config, DataFile, _check
 from ..errors import KgError
+from . import create_app
+from .state import state_of
 
 log = logging.getLogger("kg.serve")
 
@@ -40,13 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command(args: argparse.Namespace, config: Config) -> int:
     config = _apply_flags(args, config)
-    from . import create_app  # Flask and pyoxigraph load only for this command
-
     app = create_app(config)
     _check_port_is_free(config)
-    app.config["KG_RETIRE_WORKER"] = retire_this_worker
+    state = state_of(app)
+    state.retire_worker = retire_this_worker
     log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
-             len(app.extensions["kg.dataset"].files), config.host, config.port, config.workers, config.threads)
+             len(state.dataset.files), config.host, config.port, config.workers, config.threads)
     GunicornServer(app, gunicorn_options(config)).run()
     return 0
 
