@@ -183,6 +183,30 @@ def test_kg_dump_command(tmp_path):
     assert (build / "downloads" / f"kg-{VERSION}.ttl").is_file()
 
 
+def test_kg_dump_output_writes_the_release_files_to_a_chosen_folder_byte_identically(tmp_path, capsys):
+    """Issue 10: `kg dump --output DIR` for publishing elsewhere, the same bytes every run."""
+    from kg.cli import main
+
+    build = build_dir_with(tmp_path)
+    assert main(["--build-dir", str(build), "dump"]) == 0
+    first, second = tmp_path / "publish" / "one", tmp_path / "publish-two"
+    (tmp_path / "publish").mkdir()
+    (tmp_path / "publish" / "kg-mine.txt").write_text("a file of the user's")
+    assert main(["--build-dir", str(build), "dump", "--output", str(first)]) == 0
+    assert main(["--build-dir", str(build), "dump", "--output", str(second)]) == 0
+    names = sorted(p.name for p in (build / "downloads").iterdir())
+    assert names == sorted(p.name for p in first.iterdir()) == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes() == (build / "downloads" / name).read_bytes()
+    assert main(["--build-dir", str(build), "dump", "--output", str(tmp_path / "publish")]) == 0
+    assert (tmp_path / "publish" / "kg-mine.txt").read_text() == "a file of the user's"  # never pruned
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    capsys.readouterr()
+    assert main(["--build-dir", str(build), "dump", "--output", str(a_file)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
 def test_kg_dump_without_a_build_says_so(tmp_path, capsys):
     from kg.cli import main
 
