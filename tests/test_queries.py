@@ -153,3 +153,38 @@ def test_a_syntax_error_says_where_and_what_would_help(text, hint):
     with pytest.raises(KgError, match="query does not parse: error at") as caught:
         run(built_config(), text, store=built_store())
     assert hint in str(caught.value)
+
+
+def test_one_count_of_wikidata_links_everywhere_it_is_shown():
+    """Issue 10: kg link --report, the wikidata-links query and VoID's linksets gave 28, 31 and 29."""
+    from rdflib import Graph
+
+    from kg.link import read_mappings, report
+
+    config = built_config()
+    mapping_rows = len(read_mappings(config))
+    query_rows = len(answer(query_named("wikidata-links"))["rows"])
+    header = report(config).splitlines()[0]
+    reported = int(header.split()[1])
+    void = Graph().parse(config.build_dir / "downloads" / "void.ttl", format="turtle")
+    linkset_triples = sum(int(row.n) for row in void.query(
+        "PREFIX void: <http://rdfs.org/ns/void#> SELECT ?n WHERE { ?l a void:Linkset ; void:triples ?n }"))
+    assert mapping_rows == query_rows == reported == linkset_triples, (mapping_rows, query_rows, header, linkset_triples)
+
+
+def test_entities_per_class_are_counted_one_way_in_the_build_summary_and_in_void():
+    """Issue 10: VoID said Event 83 (inferred types included), the build 18 (asserted, most specific)."""
+    import json
+
+    from rdflib import Graph
+
+    config = built_config()
+    summary = json.loads((config.build_dir / "manifest.json").read_text(encoding="utf-8"))["entities_per_class"]
+    void = Graph().parse(config.build_dir / "downloads" / "void.ttl", format="turtle")
+    partitions = {str(row.c).split("#")[1]: int(row.n) for row in void.query(
+        "PREFIX void: <http://rdfs.org/ns/void#> SELECT ?c ?n WHERE { ?d void:classPartition [ void:class ?c ; void:entities ?n ] }")}
+    assert summary == partitions
+    assert summary["Event"] > summary["Meeting"] + summary["Statement"]  # subclasses counted in
+    from rdflib import RDFS
+
+    assert any("inferred types included" in str(o) for o in void.objects(None, RDFS.comment))

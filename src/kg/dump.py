@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import KgError
+from .link import LINK_DEFINITION
 
 log = logging.getLogger("kg.dump")
 
@@ -304,6 +305,11 @@ DCAT = "http://www.w3.org/ns/dcat#"
 SPDX = "http://spdx.org/rdf/terms#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
+SKOS_CLOSE = "http://www.w3.org/2004/02/skos/core#closeMatch"
+#: What VoID's class partitions (and `kg build`'s summary) count, said where the numbers are shown.
+CLASS_COUNT_DEFINITION = ("void:entities of a class partition counts the nodes of the dataset as served typed with "
+                          "that class, inferred types included: a kg:Firing also counts as a kg:Dismissal and a "
+                          "kg:Event, so the partitions overlap and do not add up to void:entities")
 WIKIDATA = "http://www.wikidata.org/entity/"
 
 
@@ -353,14 +359,25 @@ def void_turtle(config: Config, quads: list, release: Release, files: list, infe
                                 config)
 
 
+def members_per_class(typings, ontology_ns: str) -> dict[str, set]:
+    """{class IRI: its members} for the (subject, class) pairs whose class is in our ontology: the one
+    count of entities per class (CLASS_COUNT_DEFINITION), for VoID and the build summary alike."""
+    by_class: dict[str, set] = {}
+    for subject, cls in typings:
+        if str(cls).startswith(ontology_ns):
+            by_class.setdefault(str(cls), set()).add(str(subject))
+    return by_class
+
+
 def _add_entity_counts(config: Config, add, integer, dataset: str, merged: set) -> None:
     """void:entities: things typed with a class of our ontology; one class partition per class."""
-    by_class: dict[str, set] = {}
-    for t in merged:
-        cls = t.object.value if str(t.predicate) == f"<{RDF_TYPE}>" else ""
-        if cls.startswith(config.ontology_ns):
-            by_class.setdefault(cls, set()).add(t.subject)
+    import pyoxigraph as ox
+
+    by_class = members_per_class(((t.subject, t.object.value) for t in merged
+                                  if str(t.predicate) == f"<{RDF_TYPE}>" and isinstance(t.object, ox.NamedNode)),
+                                 config.ontology_ns)
     add(dataset, VOID + "entities", integer(len(set().union(*by_class.values()) if by_class else set())))
+    add(dataset, "http://www.w3.org/2000/01/rdf-schema#comment", ox.Literal(CLASS_COUNT_DEFINITION + ".", language="en"))
     for cls, members in sorted(by_class.items()):
         part = void_iri(config, "class-" + cls[len(config.ontology_ns):])
         add(dataset, VOID + "classPartition", part)
@@ -383,27 +400,37 @@ def _add_graph_subsets(config: Config, add, integer, dataset: str, quads: list) 
 
 
 def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> None:
-    links = [t for t in merged if str(t.predicate) == f"<{SKOS_EXACT}>" and str(t.object).startswith(f"<{WIKIDATA}")]
+    """One linkset per link predicate (void:linkPredicate is one property): exact and close matches.
+    Their void:triples add up to the rows of the mapping table (kg.link.LINK_DEFINITION)."""
     wikidata = void_iri(config, "wikidata")
     add(wikidata, RDF_TYPE, VOID + "Dataset")
     add(wikidata, "http://xmlns.com/foaf/0.1/homepage", "https://www.wikidata.org/")
     add(wikidata, VOID + "uriSpace", ox_literal(WIKIDATA))
     add(wikidata, VOID + "sparqlEndpoint", "https://query.wikidata.org/sparql")
-    linkset = void_iri(config, "wikidata-links")
-    add(linkset, RDF_TYPE, VOID + "Linkset")
-    add(linkset, VOID + "linkPredicate", SKOS_EXACT)
-    add(linkset, VOID + "subjectsTarget", dataset)
-    add(linkset, VOID + "objectsTarget", wikidata)
-    add(linkset, VOID + "target", dataset)
-    add(linkset, VOID + "target", wikidata)
-    add(linkset, VOID + "triples", integer(len(links)))
-    add(dataset, VOID + "subset", linkset)
+    for fragment, predicate in (("wikidata-links", SKOS_EXACT), ("wikidata-close-links", SKOS_CLOSE)):
+        links = [t for t in merged if str(t.predicate) == f"<{predicate}>" and str(t.object).startswith(f"<{WIKIDATA}")]
+        linkset = void_iri(config, fragment)
+        add(linkset, RDF_TYPE, VOID + "Linkset")
+        add(linkset, VOID + "linkPredicate", predicate)
+        add(linkset, VOID + "subjectsTarget", dataset)
+        add(linkset, VOID + "objectsTarget", wikidata)
+        add(linkset, VOID + "target", dataset)
+        add(linkset, VOID + "target", wikidata)
+        add(linkset, VOID + "triples", integer(len(links)))
+        add(linkset, "http://www.w3.org/2000/01/rdf-schema#comment", ox_literal_en(LINK_DEFINITION[0].upper() + LINK_DEFINITION[1:] + "."))
+        add(dataset, VOID + "subset", linkset)
 
 
 def ox_literal(text: str):
     import pyoxigraph as ox
 
     return ox.Literal(text)
+
+
+def ox_literal_en(text: str):
+    import pyoxigraph as ox
+
+    return ox.Literal(text, language="en")
 
 
 def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt: DumpFormat, variant: str,
