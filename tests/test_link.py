@@ -16,7 +16,8 @@ from rdflib import URIRef
 
 from kg.config import PROJECT_ROOT, from_env
 from kg.errors import KgError
-from kg.link import WikidataSearch, mapping_graph, propose, read_mappings, report
+from kg.link import mapping_graph, read_mappings, report
+from kg.proposals import WikidataSearch, propose
 
 DATA = Path(__file__).parent / "data"
 RECORDED = DATA / "link"

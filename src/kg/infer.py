@@ -28,16 +28,16 @@ names them with kg:attestedInverseOf. So no plain shortcut ever rests on an alle
 
 from __future__ import annotations
 
+import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .errors import KgError
+from .load import PLAIN_TRIPLE_STATUSES
+from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, SKOS as SKOS_NS, XSD as XSD_NS
 
 ENGINES = ("owlrl", "reasonable")
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL_NS = "http://www.w3.org/2002/07/owl#"
-XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 BUILT_IN_NAMESPACES = (RDF_NS, RDFS_NS, OWL_NS, XSD_NS)
 # Classes every resource (or every literal) belongs to: typing anything with them says nothing.
 TRIVIAL_TYPES = {
@@ -80,14 +80,12 @@ def infer(asserted, ontology, engine: str = "owlrl"):
 def attested_inverses(closure, ontology) -> set:
     """shortcut(agent, event) for each `event property agent` of the closure whose event is attested,
     for every `shortcut kg:attestedInverseOf property` of the ontology."""
-    from .load import PLAIN_TRIPLE_STATUSES
-
     (ontology_iri,) = set(ontology.subjects(URIRef(RDF_NS + "type"), URIRef(OWL_NS + "Ontology"))) or {None}
     if ontology_iri is None:
         return set()
     kg = str(ontology_iri) + "#"
     pairs = {prop: shortcut for shortcut, prop in ontology.subject_objects(URIRef(kg + "attestedInverseOf"))}
-    notation = URIRef("http://www.w3.org/2004/02/skos/core#notation")
+    notation = URIRef(SKOS_NS + "notation")
     attested_statuses = {concept for concept in ontology.subjects(URIRef(RDF_NS + "type"), URIRef(kg + "EpistemicStatus"))
                          if str(ontology.value(concept, notation)) in PLAIN_TRIPLE_STATUSES}
     status_of = URIRef(kg + "epistemicStatus")
@@ -97,8 +95,6 @@ def attested_inverses(closure, ontology) -> set:
 
 
 def _owlrl_closure(given):
-    import owlrl
-
     graph = Graph()
     graph += given
     # No axiomatic triples, no datatype axioms: they are noise for every query we answer.
@@ -111,7 +107,7 @@ def _reasonable_closure(given):
     (prp-spo2) and transitive sub-properties (scm-spo): reason, add what they give, reason again
     until nothing new appears."""
     try:
-        import reasonable
+        import reasonable  # an optional extra (kg[fast]): imported only when chosen
     except ImportError:
         raise KgError("the reasonable engine is not installed: pip install 'kg[fast]'") from None
 
@@ -132,8 +128,6 @@ def _reasonable_closure(given):
 
 def property_chains(graph) -> list[tuple[object, list]]:
     """(property, [p1, p2, ...]) for every owl:propertyChainAxiom of the graph."""
-    from rdflib.collection import Collection
-
     axiom = URIRef(OWL_NS + "propertyChainAxiom")
     return [(prop, list(Collection(graph, chain))) for prop, chain in graph.subject_objects(axiom)]
 

@@ -24,9 +24,13 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import DEFAULT_BASE, Config
+import pyoxigraph as ox
+
+from . import vocab
+from .config import Config
 from .errors import KgError
 from .sparql_scan import syntax_hint
+from .store import load_built
 
 
 @dataclass
@@ -45,27 +49,7 @@ class NamedQuery:
 
         Named queries are our own files, written with the default base; this is not user input.
         """
-        return self.text.replace(DEFAULT_BASE, config.base)
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("query", nargs="?", help="name of a query in queries/ (without .rq), or a path to a .rq file")
-    parser.add_argument("--list", action="store_true", help="list the named queries")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="bind a parameter to a node: its IRI, <IRI>, id or slug (donald-trump) or label "
-                             "(\"Donald Trump\"); a value in double quotes is bound as a string")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
-
-
-def command(args, config: Config) -> int:
-    if args.list or not args.query:
-        for query in named_queries(config):
-            print(f"{query.name:<32} {query.title}")
-        return 0
-    query = find_query(config, args.query)
-    rows, variables = run(config, query.text_for(config), parse_params(args.param))
-    print(render(rows, variables, args.format))
-    return 0
+        return vocab.rebase(self.text, config.base)
 
 
 def named_queries(config: Config) -> list[NamedQuery]:
@@ -111,10 +95,6 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 def run(config: Config, text: str, params: dict[str, str] | None = None, store=None):
     """Evaluate a SELECT on the built dataset (default graph = union); return (rows, variables)."""
-    import pyoxigraph as ox
-
-    from .store import load_built
-
     if store is None:
         store = load_built(config)
     params = params or {}
@@ -162,8 +142,6 @@ def bind_parameters(text: str, params: dict) -> str:
 
 
 def _term(value: str):
-    import pyoxigraph as ox
-
     try:
         return ox.NamedNode(value) if value.startswith(("http://", "https://")) else ox.Literal(value)
     except ValueError as exc:
@@ -172,8 +150,6 @@ def _term(value: str):
 
 def resolve(store, config: Config, name: str, value: str):
     """The RDF term a --param value stands for, checked against the graph (see the module doc)."""
-    import pyoxigraph as ox
-
     if len(value) >= 2 and value[0] == value[-1] == '"':
         return ox.Literal(value[1:-1])
     text = value.strip()
@@ -196,8 +172,6 @@ def resolve(store, config: Config, name: str, value: str):
 
 def find_nodes(store, config: Config, text: str) -> list:
     """(IRI, label) of the nodes whose id, slug, label or alternative label is `text` (case-insensitive)."""
-    import pyoxigraph as ox
-
     wanted = ox.Literal(text.lower())
     rows = store.query(f"""
         SELECT DISTINCT ?node (SAMPLE(?l) AS ?label) WHERE {{
@@ -214,8 +188,6 @@ def find_nodes(store, config: Config, text: str) -> list:
 
 def _suggest(store, config: Config, text: str) -> str:
     """'; did you mean ...' with up to five nodes whose label contains a word of `text`."""
-    import pyoxigraph as ox
-
     words = [w for w in text.replace("/", " ").replace("-", " ").split() if len(w) > 2][:4]
     if not words:
         return ""
