@@ -180,7 +180,8 @@ def fake_api():
     FakeWikidata.requests = []
     FakeWikidata.throttle = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeWikidata)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the loop to look (0.5 s by default, per test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
     server.shutdown()
