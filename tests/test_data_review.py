@@ -12,7 +12,9 @@ from functools import lru_cache
 from rdflib import Graph, Literal, URIRef
 
 from kg.config import from_env
+from kg.link import read_mappings
 from kg.load import load_data, load_ontology
+from kg.validate import validate
 
 CONFIG = from_env(environ={})
 BASE = "http://127.0.0.1:8000/"
@@ -121,8 +123,6 @@ def test_the_golf_invitation_has_only_a_bound():
 
 # 10. "senior advisor" is not the Wikidata office "Senior Advisor to the President of the United States".
 def test_senior_advisor_is_a_close_match():
-    from kg.link import read_mappings
-
     (mapping,) = [m for m in read_mappings(CONFIG) if m.subject == "position/senior-advisor"]
     assert mapping.predicate.endswith("#closeMatch")
 
@@ -162,8 +162,6 @@ def test_every_claim_from_dodsons_account_credits_wbur():
 
 # 17. The two SHACL warnings of every build (statements with no agent) are gone from the data.
 def test_the_curated_data_has_no_shacl_warning():
-    from kg.validate import validate
-
     ontology = load_ontology(CONFIG)
     loaded = load_data(CONFIG, ontology)
     report = validate(loaded.graph, CONFIG, loaded.origins)

@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, XSD, Literal, Namespace, URIRef
+from rdflib import DCTERMS, RDF, XSD, Literal, Namespace, URIRef
 
 from kg.config import PROJECT_ROOT, from_env
 from kg.errors import KgError
@@ -163,8 +163,6 @@ def test_a_directory_named_like_an_entry_is_a_clear_error(project):
 
 # Issue 10, point 18: the source record knows what the article gives, and what a curator fills in.
 def test_the_source_records_its_title_and_photo_credits_verbatim_and_nothing_guessed(project):
-    from rdflib import DCTERMS
-
     graph = load(project, MINIMAL).graph
     source = node("source/article")
     schema = Namespace("http://schema.org/")
@@ -178,8 +176,6 @@ def test_the_source_records_its_title_and_photo_credits_verbatim_and_nothing_gue
 
 
 def test_curated_source_fields_are_typed_and_a_credit_not_in_the_article_is_refused(project):
-    from rdflib import XSD
-
     sources = project / "data" / "sources" / "sources.yaml"
     text = sources.read_text(encoding="utf-8")
     sources.write_text(text.replace("url: ~", "url: https://example.org/every-connection")

@@ -14,6 +14,7 @@ XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 
 from kg.config import PROJECT_ROOT, from_env
 from kg.load import load_data, load_ontology
+from kg.query import run
 
 DATA = Path(__file__).resolve().parent / "data"
 CHECKS = sorted((PROJECT_ROOT / "queries" / "checks").glob("*-violation.rq"))
@@ -98,11 +99,8 @@ def test_check_finds_the_fault_in_its_fixture(check, fixture):
 
 
 @pytest.mark.parametrize("check", [c for c in CHECKS if name(c) in ON_THE_BUILD], ids=name)
-def test_check_finds_nothing_in_the_real_build(check):
-    from built import built_config, built_store
-    from kg.query import run
-
-    found, _ = run(built_config(), check.read_text(encoding="utf-8"), store=built_store())
+def test_check_finds_nothing_in_the_real_build(built, built_store, check):
+    found, _ = run(built, check.read_text(encoding="utf-8"), store=built_store)
     assert found == []
 
 
