@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -33,7 +34,8 @@ def test_close_matches_are_never_the_qid(catalog, built):
 
 def test_claims_keep_status_quote_and_offsets(catalog, built):
     article = built.article_path.read_text(encoding="utf-8")
-    assert len(catalog.claims) == 221
+    manifest = json.loads((built.build_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert len(catalog.claims) == sum(manifest["claims_per_status"].values()) > 200  # the build's own count
     for claim in catalog.claims:
         assert claim.status in catalog_module.STATUSES
         assert article[claim.start:claim.end] == claim.quote
