@@ -24,6 +24,7 @@ COMMANDS = {
     "dump": ("kg.dump", "write the downloadable dumps and their VoID description"),
     "link": ("kg.link", "Wikidata links: report, or propose candidates for review"),
     "diff": ("kg.diff", "added and removed triples between two dumps, grouped by entity"),
+    "publish": ("kg.publish", "upload a release to an existing SPARQL store, atomically for its readers"),
     "query": ("kg.query", "run a SPARQL query or a named query from queries/ on the built graph"),
 }
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Config, from_env
-from ..query_engine import EmbeddedEngine
+from ..query_engine import DataVersion, EmbeddedEngine
 from . import downloads, entities, errors, home
-from .dataset import load_dataset
+from .dataset import StoreDataset, load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
@@ -20,14 +20,22 @@ BLUEPRINTS = (home, downloads, entities)  # entities last: it owns the catch-all
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or from_env()
-    dataset = load_dataset(config)
+    if config.store:  # an existing SPARQL store (kg serve --store): nothing is loaded here
+        engine = store_engine(config)
+        dataset = StoreDataset(engine)
+        # Off: answers would outlive a release switch (the store caches on its own side).
+        cache_bytes = 0
+    else:
+        dataset = load_dataset(config)
+        engine = EmbeddedEngine(dataset.store, version=DataVersion(dataset.etag, dataset.last_modified))
+        cache_bytes = config.response_cache_bytes
     state = AppState(
         config=config,
         dataset=dataset,
-        engine=EmbeddedEngine(dataset.store),
+        engine=engine,
         # Created before gunicorn forks: each worker gets its own (empty) copy.
-        answer_cache=ResultCache(config.response_cache_bytes),
-        description=ServiceDescription(dataset.store, config),
+        answer_cache=ResultCache(cache_bytes),
+        description=ServiceDescription(engine, config),
     )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
@@ -37,6 +45,14 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
     return app
+
+
+def store_engine(config: Config):
+    from ..remote_engine import StoreEngine
+    from ..remote_store import StoreClient
+    from ..store_cli import endpoints_of
+
+    return StoreEngine(StoreClient(endpoints_of(config), retries=2, backoff=0.2), config.base)
 
 
 class Router:

@@ -81,7 +81,7 @@ def ontology(suffix: str | None = None):
 @bp.get("/graph/<name>")
 def named_graph(name: str):
     iri = current_state().config.base + f"graph/{name}"
-    if not _is_iri(iri) or not current_state().dataset.store.contains_named_graph(ox.NamedNode(iri)):
+    if not _is_iri(iri) or not current_state().engine.has_graph(iri):
         return _not_found(iri, None)
     response = redirect(f"/sparql?graph={quote(iri, safe='')}", code=303)
     response.headers["Vary"] = "Accept"
@@ -147,8 +147,9 @@ def _document(iri: str, suffix: str, doc_path: str) -> Response:
 # --------------------------------------------------------------------------- the description
 
 
-def _store() -> ox.Store:
-    return current_state().dataset.store
+def _engine():
+    """The query engine (kg.query_engine): the pages read the data through its small interface."""
+    return current_state().engine
 
 
 def _is_iri(iri: str) -> bool:
@@ -163,22 +164,24 @@ def _is_iri(iri: str) -> bool:
 
 def _is_described(iri: str) -> bool:
     node = ox.NamedNode(iri)
-    store = _store()
+    engine = _engine()
     if iri.endswith("/ontology") or iri.endswith("/"):
         # The ontology and the schemes: described when any term under them is.
-        return any(True for _ in store.quads_for_pattern(node, None, None, None)) or _has_terms_under(iri)
-    return any(True for _ in store.quads_for_pattern(node, None, None, None)) or \
-        any(True for _ in store.quads_for_pattern(None, None, node, None))
+        return bool(engine.quads(node)) or _has_terms_under(iri)
+    return bool(engine.quads(node)) or bool(engine.quads(None, None, node))
 
 
 def _has_terms_under(iri: str) -> bool:
     return any(True for _ in _subjects_under(_namespace(iri)))
 
 
-def _subjects_under(namespace: str):
-    """Quads whose subject IRI starts with `namespace` (a scan: the graph is small, and a prefix
-    match cannot be passed to pyoxigraph as a bound variable)."""
-    return (q for q in _store() if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace))
+_UNDER = "SELECT ?s ?p ?o ?namespace WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?namespace)) }"
+
+
+def _subjects_under(namespace: str) -> list[ox.Triple]:
+    """Triples whose subject IRI starts with `namespace` (the namespace is bound as a literal)."""
+    rows = _engine().select(_UNDER, {"namespace": ox.Literal(namespace)})
+    return [ox.Triple(row["s"], row["p"], row["o"]) for row in rows]
 
 
 def _namespace(iri: str) -> str:
@@ -188,32 +191,32 @@ def _namespace(iri: str) -> str:
 def description(iri: str) -> list[ox.Triple]:
     """The triples about `iri`: outgoing, of its hash sub-resources (or, for the ontology and the
     schemes, of every term under them), and incoming. Sorted, without duplicates."""
-    store = _store()
+    engine = _engine()
     node = ox.NamedNode(iri)
-    triples = {q.triple for q in store.quads_for_pattern(node, None, None, None)}
+    triples = {q.triple for q in engine.quads(node)}
     if iri.endswith("/ontology") or iri.endswith("/"):
         triples |= set(_terms_under(iri))
     else:
         triples |= set(_hash_resources(node))
-        triples |= {q.triple for q in store.quads_for_pattern(None, None, node, None)}
+        triples |= {q.triple for q in engine.quads(None, None, node)}
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
 def _hash_resources(node: ox.NamedNode) -> list[ox.Triple]:
     """Triples of IRI#fragment nodes reachable from the node (a claim's #target, #quote, #position)."""
-    store, found, todo, seen = _store(), [], [node], {node}
+    engine, found, todo, seen = _engine(), [], [node], {node}
     while todo:
-        for quad in store.quads_for_pattern(todo.pop(), None, None, None):
+        for quad in engine.quads(todo.pop()):
             target = quad.object
             if isinstance(target, ox.NamedNode) and target.value.startswith(node.value + "#") and target not in seen:
                 seen.add(target)
                 todo.append(target)
-                found += [q.triple for q in store.quads_for_pattern(target, None, None, None)]
+                found += [q.triple for q in engine.quads(target)]
     return found
 
 
 def _terms_under(iri: str) -> list[ox.Triple]:
-    return list({q.triple for q in _subjects_under(_namespace(iri))})
+    return list(set(_subjects_under(_namespace(iri))))
 
 
 def _rdf(iri: str, fmt) -> bytes:
@@ -239,7 +242,7 @@ class Page:
 
     def __init__(self, iri: str):
         self.config = current_state().config
-        self.store = _store()
+        self.engine = _engine()
         self.iri = iri
         self.node = ox.NamedNode(iri)
         self.inferred = ox.NamedNode(self.config.graph("inferred"))
@@ -270,7 +273,7 @@ class Page:
 
     def _first_literal(self, node, predicates) -> str | None:
         for predicate in predicates:
-            values = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
+            values = [q.object for q in self.engine.quads(node, ox.NamedNode(predicate))
                       if isinstance(q.object, ox.Literal)]
             english = [v for v in values if v.language in ("en", None)]
             if english or values:
@@ -287,7 +290,7 @@ class Page:
         return Value(str(term), None, note)
 
     def objects(self, node, predicate: str) -> list:
-        return sorted({q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)},
+        return sorted({q.object for q in self.engine.quads(node, ox.NamedNode(predicate))},
                       key=str)
 
     # -- sections ----------------------------------------------------------
@@ -319,7 +322,7 @@ class Page:
     def statements(self) -> list[tuple[Value, list[Value]]]:
         """Outgoing statements grouped by predicate; those only in the inferred graph are marked."""
         graphs: dict = {}
-        for quad in self.store.quads_for_pattern(self.node, None, None, None):
+        for quad in self.engine.quads(self.node):
             graphs.setdefault((quad.predicate, quad.object), set()).add(quad.graph_name)
         grouped: dict = {}
         for (predicate, obj), in_graphs in graphs.items():
@@ -334,8 +337,7 @@ class Page:
         query = f"""SELECT DISTINCT ?claim ?entity WHERE {{
             {{ ?claim <{kg}claimAbout> ?entity }} UNION {{ ?claim <{RDF}object> ?entity ; a <{kg}Claim> }}
             UNION {{ ?entity a <{kg}Claim> BIND(?entity AS ?claim) }} }}"""
-        rows = self.store.query(query, substitutions={ox.Variable("entity"): self.node},
-                                use_default_graph_as_union=True)
+        rows = self.engine.select(query, {"entity": self.node})
         return [self._claim(row["claim"]) for row in sorted(rows, key=lambda r: str(r["claim"]))]
 
     def _claim(self, claim) -> dict:
@@ -365,8 +367,7 @@ class Page:
         kg = self.config.ontology_ns
         query = f"""SELECT ?event ?role ?entity WHERE {{
             ?event ?role ?entity . ?role <{RDFS}subPropertyOf>* <{kg}participant> }}"""
-        rows = self.store.query(query, substitutions={ox.Variable("entity"): self.node},
-                                use_default_graph_as_union=True)
+        rows = self.engine.select(query, {"entity": self.node})
         roles: dict = {}
         for row in rows:
             roles.setdefault(row["event"], set()).add(row["role"])
@@ -388,7 +389,7 @@ class Page:
         kg = self.config.ontology_ns
         skip = {kg + "claimAbout", RDF + "object", RDF + "subject"}
         grouped: dict = {}
-        for quad in self.store.quads_for_pattern(None, None, self.node, None):
+        for quad in self.engine.quads(None, None, self.node):
             if quad.predicate.value not in skip and not quad.subject.value.startswith(self.iri + "#"):
                 grouped.setdefault(quad.predicate, set()).add(quad.subject)
         return [(self.value(p), sorted((self.value(s) for s in subjects), key=lambda v: v.text))
@@ -445,8 +446,8 @@ def _suggestions(iri: str) -> list[Value]:
     folder = iri[len(base):].split("/", 1)[0] + "/" if iri.startswith(base) else ""
     if not folder.strip("/") or not _is_iri(iri):
         return []
-    known = {q.subject.value: q.subject for q in _subjects_under(base + folder)
-             if q.predicate.value == RDF + "type"}
+    known = {t.subject.value: t.subject for t in _subjects_under(base + folder)
+             if t.predicate.value == RDF + "type"}
     close = difflib.get_close_matches(iri, list(known), n=5, cutoff=0.6)
     page = Page(iri)
     return [page.value(known[match]) for match in close]

@@ -19,6 +19,8 @@ from gunicorn.app.base import BaseApplication
 
 from ..config import Config, DataFile, _check
 from ..errors import KgError
+from ..query_engine import EngineUnavailable
+from ..store_cli import add_store_arguments, store_config
 from . import create_app
 from .state import state_of
 
@@ -38,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help="threads per worker (default: KG_THREADS or 4)")
     parser.add_argument("--response-cache-bytes", type=int, metavar="BYTES",
                         help="per-worker cache of query answers, 0 = off (default: KG_RESPONSE_CACHE_BYTES or 32 MB)")
+    add_store_arguments(parser)
 
 
 def command(args: argparse.Namespace, config: Config) -> int:
@@ -46,8 +49,16 @@ def command(args: argparse.Namespace, config: Config) -> int:
     _check_port_is_free(config)
     state = state_of(app)
     state.retire_worker = retire_this_worker
-    log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
-             len(state.dataset.files), config.host, config.port, config.workers, config.threads)
+    if config.store:
+        try:  # fail now, with the reason, rather than answer 503 to every request
+            release = state.engine.release()
+        except EngineUnavailable as exc:
+            raise KgError(f"--store {config.store}: {exc}") from None
+        log.info("kg serve: release %s of %s, SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
+                 release.id, config.store, config.host, config.port, config.workers, config.threads)
+    else:
+        log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
+                 len(state.dataset.files), config.host, config.port, config.workers, config.threads)
     GunicornServer(app, gunicorn_options(config)).run()
     return 0
 
@@ -79,7 +90,9 @@ def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
             changes["data_files"] = tuple(DataFile.parse(spec) for spec in args.data)
         except ValueError as exc:
             raise KgError(str(exc)) from None
-    config = config.replace(**changes)
+    config = store_config(args, config.replace(**changes))
+    if config.store and config.data_files:
+        raise KgError("--data and --store exclude each other: publish the files with `kg publish --store URL --data ...`")
     _check(config)
     if config.workers < 1 or config.threads < 1:
         raise KgError("--workers and --threads must be at least 1")
