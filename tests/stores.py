@@ -146,3 +146,18 @@ def start_virtuoso(folder: Path) -> RunningStore:
 
 def kg_env(store: RunningStore, **extra) -> dict:
     return {**os.environ, **store.env, **extra}
+
+
+def run_kg(store: RunningStore, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`kg ARGS` as users run it, with the store's password (if any) in the environment only."""
+    result = subprocess.run([sys.executable, "-m", "kg.cli", *args], env=kg_env(store), capture_output=True,
+                            text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"kg {' '.join(args)} exited with {result.returncode}:\n{result.stderr}")
+    return result
+
+
+def publish_files(store: RunningStore, base: str, specs, *extra: str) -> subprocess.CompletedProcess:
+    """kg publish --data SPEC... to the store under `base` (nothing is removed after: --grace 0)."""
+    return run_kg(store, "publish", *store.kg_args(), "--base", base, *(f"--data={s}" for s in specs),
+                  "--grace", "0", *extra)

@@ -23,6 +23,8 @@ The current release is read from the pointer graph (kg.remote_store) at most onc
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -38,7 +40,9 @@ from .sparql_eval import QueryTimeout as _PoolTimeout
 from .sparql_results import Serialized, serialize_solutions, serialize_triples
 from .sparql_scan import dataset_clauses
 
-RESULTS_XML = "application/sparql-results+xml"
+# JSON, parsed here: pyoxigraph's XML results parser trims the whitespace around literal text, and
+# it refuses blank-node labels like Virtuoso's "nodeID://b10001"; Virtuoso's JSON says "typed-literal".
+RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 #: Stands for "no graph" in a dataset sent to the store: an IRI nothing is ever stored under.
 NO_GRAPH = "urn:kg:no-graph"
@@ -93,8 +97,11 @@ class StoreEngine:
         remaining = job.limits.timeout - (time.monotonic() - started)
         if remaining <= 0:
             raise QueryTimeout(job.limits.timeout, retire_process=False)
+        # Relative IRIs resolve against our base, as on the embedded engine (Virtuoso would leave
+        # them relative); a BASE of the query's own comes later in the prologue and wins.
+        text = f"BASE {ox.NamedNode(job.base_iri)}\n{job.query}"
         try:
-            response = self.client.query(job.query, NTRIPLES if graph_form else RESULTS_XML, default, named,
+            response = self.client.query(text, NTRIPLES if graph_form else RESULTS_JSON, default, named,
                                          timeout=remaining, max_bytes=job.limits.max_bytes * 4)
         except Deadline:
             raise QueryTimeout(job.limits.timeout, retire_process=False) from None
@@ -111,11 +118,11 @@ class StoreEngine:
             result = serialize_triples(triples, job.output.rdf, job.limits.max_rows, job.limits.max_bytes)
             capped = capped or cut or self._at_store_cap(len(triples))
             return Serialized(result.body, result.truncated or capped)
-        parsed = ox.parse_query_results(response.body, format=ox.QueryResultsFormat.XML)
-        if isinstance(parsed, ox.QueryBoolean):
-            return Serialized(parsed.serialize(format=job.output.results))
-        names = [v.value for v in parsed.variables]
-        rows, cut = _parse_rows(parsed, names, back)
+        parsed, cut = _parse_json(response.body, response.truncated)
+        if isinstance(parsed, bool):
+            return Serialized(_BOOLEANS[parsed].serialize(format=job.output.results))
+        names, rows = parsed
+        rows = [{name: _map(row.get(name), back) for name in names} for row in rows]
         result = serialize_solutions(names, rows, job.output, job.limits.max_rows, job.limits.max_bytes)
         capped = capped or cut or self._at_store_cap(len(rows))
         return Serialized(result.body, result.truncated or capped)
@@ -175,17 +182,16 @@ class StoreEngine:
             default = [g.stored for g in release.graphs if g.public is None] or [NO_GRAPH]
         text = _with_values(query, bindings or {})
         try:
-            response = self.client.query(text, RESULTS_XML, default, named, timeout=30)
+            response = self.client.query(text, RESULTS_JSON, default, named, timeout=30)
         except Deadline:
             raise EngineUnavailable("the store did not answer within 30 s") from None
         except KgError as exc:
             raise EngineUnavailable(str(exc)) from None
         if response.status != 200:
             raise EngineUnavailable(f"the store answered {response.status}: {_excerpt(response.body)}")
-        parsed = ox.parse_query_results(response.body, format=ox.QueryResultsFormat.XML)
+        (names, rows), _ = _parse_json(response.body, False)
         back = {stored: public for public, stored in release.named.items()}
-        names = [v.value for v in parsed.variables]
-        rows, _ = _parse_rows(parsed, names, back)
+        rows = [{name: _map(row.get(name), back) for name in names} for row in rows]
         if "x-sparql-maxrows" in response.headers or self._at_store_cap(len(rows)):
             raise EngineUnavailable(f"the store cut an internal query at {len(rows)} rows (raise its "
                                     "ResultSetMaxRows)")
@@ -218,21 +224,67 @@ def _map(term, back: dict):
     return term
 
 
-def _parse_rows(solutions, names: list[str], back: dict) -> tuple[list[dict], bool]:
-    rows, cut = [], False
+def _parse_json(body: bytes, cut: bool):
+    """SPARQL JSON results: (True/False, cut) for ASK, else ((variables, rows of terms), cut). A body cut
+    at the byte bound is closed after its last whole binding."""
     try:
-        for solution in solutions:
-            rows.append({name: _map(solution[name], back) for name in names})
-    except SyntaxError:  # the body was cut at the byte bound: what was read is kept, marked truncated
-        cut = True
-    return rows, cut
+        document = json.loads(body)
+    except ValueError:
+        if not cut:
+            raise EngineUnavailable("the store's answer is not valid SPARQL JSON results") from None
+        document = _close_cut_json(body)
+    if "boolean" in document:
+        return bool(document["boolean"]), False
+    names = document.get("head", {}).get("vars", [])
+    rows = [{name: _term(value) for name, value in binding.items()}
+            for binding in document.get("results", {}).get("bindings", [])]
+    return (names, rows), cut
+
+
+def _close_cut_json(body: bytes) -> dict:
+    end = len(body)
+    for _ in range(50):
+        end = body.rfind(b"}", 0, end)
+        if end < 0:
+            break
+        try:
+            return json.loads(body[: end + 1] + b"]}}")
+        except ValueError:
+            continue
+    return {"head": {"vars": []}, "results": {"bindings": []}}
+
+
+# pyoxigraph's own boolean results (it has no constructor for them), serialized as on the embedded engine.
+_BOOLEANS = {True: ox.Store().query("ASK {}"), False: ox.Store().query("ASK { FILTER(false) }")}
+_BNODE_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _term(value: dict):
+    kind, text = value.get("type"), value.get("value", "")
+    if kind == "uri":
+        return ox.NamedNode(text)
+    if kind == "bnode":  # Virtuoso: "nodeID://b10001"; a stable label derived from it
+        return ox.BlankNode(text if _BNODE_ID.fullmatch(text) else "b" + hashlib.sha1(text.encode()).hexdigest()[:20])
+    if kind in ("literal", "typed-literal"):
+        if "xml:lang" in value:
+            return ox.Literal(text, language=value["xml:lang"])
+        if "datatype" in value:
+            return ox.Literal(text, datatype=ox.NamedNode(value["datatype"]))
+        return ox.Literal(text)
+    if kind == "triple":
+        inner = value["value"]
+        return ox.Triple(_term(inner["subject"]), _term(inner["predicate"]), _term(inner["object"]))
+    raise EngineUnavailable(f"the store's answer has a term of unknown type {kind!r}")
 
 
 def _parse_triples(body: bytes, back: dict, cut: bool) -> tuple[list[ox.Triple], bool]:
     if cut:  # the body was cut at the byte bound: keep its whole lines
         body = body[: body.rfind(b"\n") + 1]
-    triples = [ox.Triple(_map(t.subject, back), t.predicate, _map(t.object, back))
-               for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    try:
+        triples = [ox.Triple(_map(t.subject, back), t.predicate, _map(t.object, back))
+                   for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    except SyntaxError as exc:
+        raise EngineUnavailable(f"the store's answer is not valid N-Triples: {exc}") from None
     return triples, cut
 
 

@@ -212,6 +212,7 @@ class StoreClient:
         headers.setdefault("User-Agent", "kg (+https://w3id.org/kg)")
         connection = self._connection(parts, deadline)
         connection.request(method, target, body=body, headers=headers)
+        sock = connection.sock  # getresponse() drops it from the connection when the store closes it
         answer = connection.getresponse()
         received = {name.lower(): value for name, value in answer.getheaders()}
         chunks, size, truncated = [], 0, False
@@ -220,7 +221,7 @@ class StoreClient:
             if remaining <= 0:
                 self._forget_connection()
                 raise Deadline()
-            connection.sock.settimeout(remaining)
+            sock.settimeout(remaining)
             chunk = answer.read(65536)  # (read1 would not mark an empty body as read: no keep-alive)
             if not chunk:
                 break
