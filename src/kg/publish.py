@@ -100,8 +100,9 @@ def graphs_to_publish(config: Config, files: tuple[DataFile, ...]) -> list[Local
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     grouped = _by_graph(load_store([DataFile(config.dataset_path)]))
     graphs = []
+    built = config.replace(base=manifest.get("base", config.base))  # the graphs are named as the build named them
     for name, expected in manifest["triples"].items():
-        public = config.graph(name)
+        public = built.graph(name)
         triples = grouped.pop(public, [])
         if len(triples) != expected:
             raise KgError(f"graph {name}: the manifest says {expected} triples, dataset.nq holds {len(triples)}; "
