@@ -38,7 +38,7 @@ from .remote_store import Deadline, Release, StoreClient, current_release
 from .sparql_eval import EvaluatorPool
 from .sparql_eval import QueryTimeout as _PoolTimeout
 from .sparql_results import Serialized, serialize_solutions, serialize_triples
-from .sparql_scan import dataset_clauses
+from .sparql_scan import dataset_clauses, decode_codepoint_escapes, graph_references
 
 # JSON, parsed here: pyoxigraph's XML results parser trims the whitespace around literal text, and
 # it refuses blank-node labels like Virtuoso's "nodeID://b10001"; Virtuoso's JSON says "typed-literal".
@@ -99,7 +99,7 @@ class StoreEngine:
             raise QueryTimeout(job.limits.timeout, retire_process=False)
         # Relative IRIs resolve against our base, as on the embedded engine (Virtuoso would leave
         # them relative); a BASE of the query's own comes later in the prologue and wins.
-        text = f"BASE {ox.NamedNode(job.base_iri)}\n{job.query}"
+        text = f"BASE {ox.NamedNode(job.base_iri)}\n{_graphs_renamed(job.query, job.base_iri, release, named)}"
         try:
             response = self.client.query(text, NTRIPLES if graph_form else RESULTS_JSON, default, named,
                                          timeout=remaining, max_bytes=job.limits.max_bytes * 4)
@@ -204,6 +204,25 @@ class StoreEngine:
 
     def named_graphs(self) -> list[str]:
         return sorted(self.release().named)
+
+
+def _graphs_renamed(query: str, base_iri: str, release: Release, named: list[str]) -> str:
+    """The query with each `GRAPH <IRI>` naming the release's stored graph for that IRI, or an empty
+    graph when the IRI is not among the named graphs of this request's dataset (so the dataset's
+    restriction holds whatever the store does with it). FROM needs nothing: the dataset parameters
+    sent with the query replace it."""
+    decoded = decode_codepoint_escapes(query)
+    stored = release.named
+    allowed = set(named)
+    changes = [(start, end, stored.get(iri) if stored.get(iri) in allowed else NO_GRAPH)
+               for keyword, start, end, iri in graph_references(decoded, base_iri) if keyword == "GRAPH"]
+    if not changes:
+        return query
+    parts, last = [], 0
+    for start, end, target in changes:
+        parts += [decoded[last:start], str(ox.NamedNode(target))]
+        last = end
+    return "".join(parts) + decoded[last:]
 
 
 def _with_values(query: str, bindings: Mapping[str, object]) -> str:

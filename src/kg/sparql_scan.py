@@ -122,13 +122,25 @@ def dataset_clauses(text: str, base_iri: str) -> tuple[list[str], list[str]]:
     For an engine that must map them onto stored graphs (kg.remote_engine) rather than let a
     store look them up, or fetch them. A FROM whose target is not an IRI raises QueryRejected.
     """
+    defaults: list[str] = []
+    named: list[str] = []
+    for keyword, _, _, iri in graph_references(decode_codepoint_escapes(text), base_iri):
+        if keyword == "FROM":
+            defaults.append(iri)
+        elif keyword == "FROM NAMED":
+            named.append(iri)
+    return defaults, named
+
+
+def graph_references(decoded: str, base_iri: str) -> list[tuple[str, int, int, str]]:
+    """Where `decoded` (a query after decode_codepoint_escapes) names a graph by IRI: after FROM,
+    FROM NAMED or GRAPH, as (keyword, start, end, resolved IRI); start:end is the IRI's token."""
     from urllib.parse import urljoin
 
     prefixes: dict[str, str] = {}
     base = base_iri
-    defaults: list[str] = []
-    named: list[str] = []
-    tokens = [m for m in _TOKEN.finditer(decode_codepoint_escapes(text)) if m.lastgroup not in ("ws", "comment")]
+    found = []
+    tokens = [m for m in _TOKEN.finditer(decoded) if m.lastgroup not in ("ws", "comment")]
     for index, match in enumerate(tokens):
         if match.lastgroup != "word":
             continue
@@ -138,15 +150,18 @@ def dataset_clauses(text: str, base_iri: str) -> tuple[list[str], list[str]]:
             base = urljoin(base, following[0].group()[1:-1])
         elif word == "PREFIX" and len(following) >= 2 and following[1].lastgroup == "iri":
             prefixes[following[0].group().rstrip(":")] = urljoin(base, following[1].group()[1:-1])
-        elif word == "FROM":
-            is_named = bool(following) and following[0].lastgroup == "word" and following[0].group().upper() == "NAMED"
+        elif word in ("FROM", "GRAPH"):
+            is_named = (word == "FROM" and bool(following) and following[0].lastgroup == "word"
+                        and following[0].group().upper() == "NAMED")
             target = following[1] if is_named and len(following) > 1 else (following[0] if following else None)
             if target is not None and target.lastgroup == "iri":
                 iri = urljoin(base, target.group()[1:-1])
             elif target is not None and target.lastgroup == "pname" and target.group().split(":", 1)[0] in prefixes:
                 prefix, local = target.group().split(":", 1)
                 iri = prefixes[prefix] + local
+            elif word == "GRAPH":  # GRAPH ?g: a variable, nothing to map
+                continue
             else:
                 raise QueryRejected(400, "FROM must be followed by an IRI.")
-            (named if is_named else defaults).append(iri)
-    return defaults, named
+            found.append(("FROM NAMED" if is_named else word, target.start(), target.end(), iri))
+    return found
