@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The base the edit files (ontology/, data/, queries/) are written with; builds may move IRIs to another.
-DEFAULT_BASE = "http://127.0.0.1:8000/"
+from . import vocab
+from .vocab import DEFAULT_BASE
 
 #: The project's root: the folder holding pyproject.toml, ontology/, data/ and queries/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ class Config:
     # Per-worker cache of serialized query results (the data never changes while serving); 0 = off.
     response_cache_bytes: int = 32_000_000
     # An existing SPARQL store to publish to and serve from (kg publish/serve --store); "" = none,
-    # serve the embedded store. Its password comes from KG_STORE_PASSWORD only (see kg.store_cli).
+    # serve the embedded store. Its password comes from KG_STORE_PASSWORD only (see kg.remote_store).
     store: str = ""
     store_kind: str = "generic"  # oxigraph, virtuoso, fuseki, generic: the defaults of the URLs below
     store_update: str = ""  # "" = from the kind
@@ -99,10 +99,15 @@ class Config:
 
     @property
     def ontology_ns(self) -> str:
-        return f"{self.base}ontology#"
+        return vocab.ontology_ns(self.base)
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)
+
+
+def default_of(setting: str) -> str:
+    """For CLI help: 'default: KG_NAME or VALUE', with VALUE read from Config itself."""
+    return f"default: KG_{setting.upper()} or {getattr(Config(), setting)}"
 
 
 _ENV_TYPES = {f.name: f.type for f in dataclasses.fields(Config)}

@@ -18,7 +18,6 @@ the old release; if the removal itself fails, the message names the graphs left 
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import sys
@@ -34,48 +33,10 @@ from .errors import KgError
 from .remote_store import (Deadline, Release, StoreClient, StoredGraph, StoreError, describe_release,
                            pointer_graph, ready_marker, release_iri, releases, stored_graph_iri)
 from .store import load_store
-from .store_cli import add_store_arguments, endpoints_from_args
 
 log = logging.getLogger("kg.publish")
 
 CHUNK_TRIPLES = 50_000
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_store_arguments(parser, required=True)
-    parser.add_argument("--data", action="append", metavar="FILE[@IRI]", default=[],
-                        help="publish these RDF files instead of the build (as kg serve --data takes them)")
-    parser.add_argument("--chunk-triples", type=int, default=CHUNK_TRIPLES, metavar="N",
-                        help=f"triples per upload request (default {CHUNK_TRIPLES})")
-    parser.add_argument("--grace", type=float, default=None, metavar="SECONDS",
-                        help="wait this long after the switch before removing earlier releases, so that "
-                             "queries still running on them finish (default: the query time limit + 5 s)")
-    parser.add_argument("--keep-previous", action="store_true", help="do not remove earlier releases")
-    parser.add_argument("--clean", action="store_true",
-                        help="publish nothing: remove every release but the current one (leftovers of failed "
-                             "publishes included)")
-
-
-def command(args: argparse.Namespace, config: Config) -> int:
-    store = endpoints_from_args(args, config)
-    client = StoreClient(store)
-    if args.clean:
-        removed = clean(client, config)
-        print(f"kg publish: removed {len(removed)} release(s) other than the current one")
-        return 0
-    if args.chunk_triples < 1:
-        raise KgError("--chunk-triples must be at least 1")
-    try:
-        files = tuple(DataFile.parse(spec) for spec in args.data)
-    except ValueError as exc:
-        raise KgError(str(exc)) from None
-    graphs = graphs_to_publish(config, files)
-    grace = args.grace if args.grace is not None else config.timeout + 5
-    release = publish(client, config, graphs, chunk_triples=args.chunk_triples,
-                      grace=None if args.keep_previous else grace, progress=_Progress())
-    print(f"kg publish: release {release.id} is live on {store.query} "
-          f"({release.total} triples in {len(release.graphs)} graphs)")
-    return 0
 
 
 # --------------------------------------------------------------------------- what to publish
@@ -171,7 +132,7 @@ def publish(client: StoreClient, config: Config, graphs: list[LocalGraph], chunk
     stored = tuple(StoredGraph(g.public, stored_graph_iri(base, g.public, release_id), g.expected) for g in graphs)
     release = Release(release_iri(base, release_id), sequence, now.isoformat().replace("+00:00", "Z"), stored)
     total = sum(len(g.triples) for g in graphs)
-    progress = progress or _Progress(enabled=False)
+    progress = progress or Progress(enabled=False)
     try:
         progress.start(total, f"release {release_id}")
         for graph, target in zip(graphs, stored):
@@ -253,7 +214,7 @@ def clean(client: StoreClient, config: Config) -> list[Release]:
     return removed
 
 
-class _Progress:
+class Progress:
     """One line on stderr, rewritten in place on a terminal; a line per 10% otherwise."""
 
     def __init__(self, enabled: bool = True):

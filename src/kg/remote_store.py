@@ -92,6 +92,12 @@ def endpoints(kind: str, query: str, update: str | None = None, gsp: str | None 
                           cap if max_rows is None else max_rows)
 
 
+def endpoints_of(config) -> StoreEndpoints:
+    """The endpoints a kg.config.Config names (its store_* settings)."""
+    return endpoints(config.store_kind, config.store, config.store_update or None, config.store_gsp or None,
+                     config.store_user or None, max_rows=config.store_max_rows if config.store_max_rows >= 0 else None)
+
+
 # --------------------------------------------------------------------------- HTTP
 
 

@@ -7,6 +7,8 @@ from flask import Flask
 
 from ..config import Config, from_env
 from ..query_engine import DataVersion, EmbeddedEngine
+from ..remote_engine import StoreEngine
+from ..remote_store import StoreClient, endpoints_of
 from . import downloads, entities, errors, home
 from .dataset import StoreDataset, load_dataset
 from .protocol_cache import ResultCache
@@ -48,10 +50,6 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def store_engine(config: Config):
-    from ..remote_engine import StoreEngine
-    from ..remote_store import StoreClient
-    from ..store_cli import endpoints_of
-
     return StoreEngine(StoreClient(endpoints_of(config), retries=2, backoff=0.2), config.base)
 
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import argparse
 
-from .config import Config
-from .remote_store import KINDS, PASSWORD_ENV, StoreEndpoints, endpoints
+from ..config import Config, default_of
+from ..remote_store import KINDS, PASSWORD_ENV
 
 
-def add_store_arguments(parser: argparse.ArgumentParser, required: bool = False) -> None:
-    parser.add_argument("--store", metavar="URL", required=required,
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="URL",
                         help="the store's SPARQL query endpoint, e.g. http://127.0.0.1:7878/query "
-                             "(default: KG_STORE" + ("" if required else "; none: the embedded store") + ")")
+                             "(default: KG_STORE; none: the embedded store)")
     parser.add_argument("--store-kind", choices=KINDS,
-                        help="which store, for the defaults of the other endpoints (default: KG_STORE_KIND or generic)")
+                        help=f"which store, for the defaults of the other endpoints ({default_of('store_kind')})")
     parser.add_argument("--store-update", metavar="URL", help="its SPARQL Update endpoint (default: from the kind)")
     parser.add_argument("--store-gsp", metavar="URL", help="its Graph Store Protocol endpoint (default: from the kind)")
     parser.add_argument("--store-user", metavar="NAME",
@@ -34,10 +34,3 @@ def store_config(args: argparse.Namespace, config: Config) -> Config:
     return config.replace(**{name: value for name, value in changes.items() if value is not None})
 
 
-def endpoints_of(config: Config) -> StoreEndpoints:
-    return endpoints(config.store_kind, config.store, config.store_update or None, config.store_gsp or None,
-                     config.store_user or None, max_rows=config.store_max_rows if config.store_max_rows >= 0 else None)
-
-
-def endpoints_from_args(args: argparse.Namespace, config: Config) -> StoreEndpoints:
-    return endpoints_of(store_config(args, config))
