@@ -61,8 +61,14 @@ class StoreEndpoints:
     def __post_init__(self) -> None:
         for name in ("query", "update", "gsp"):
             url = getattr(self, name)
-            if url is not None and urlsplit(url).scheme not in ("http", "https"):
-                raise KgError(f"--store{'' if name == 'query' else '-' + name} {url!r}: not an http(s) URL")
+            option = "--store" + ("" if name == "query" else "-" + name)
+            if url is None:
+                continue
+            parts = urlsplit(url)
+            if parts.username is not None or parts.password is not None:  # it would be in logs and `ps`
+                raise KgError(f"{option}: no user or password in the URL: use --store-user and {PASSWORD_ENV}")
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise KgError(f"{option} {url!r}: not an http(s) URL")
 
 
 def endpoints(kind: str, query: str, update: str | None = None, gsp: str | None = None,
