@@ -270,3 +270,14 @@ def test_pages_and_downloads_from_the_store_equal_the_embedded_ones(any_store, t
     want = ox.Dataset(ox.parse(embedded.get("/ontology.nt").data, format=ox.RdfFormat.N_TRIPLES))
     got = ox.Dataset(ox.parse(remote.get("/ontology.nt").data, format=ox.RdfFormat.N_TRIPLES))
     assert len(want) == len(got)
+
+
+def test_serve_says_when_nothing_is_published(oxigraph_store):
+    from stores import run_kg
+
+    result = run_kg(oxigraph_store, "serve", *oxigraph_store.kg_args(), "--base", "http://nothing-yet.test/",
+                    "--port", "1", check=False, timeout=60)
+    assert result.returncode == 2
+    assert "nothing is published in this store yet: run `kg publish --store URL`" in result.stderr
+    result = run_kg(oxigraph_store, "serve", *oxigraph_store.kg_args(), "--data", "x.nt", check=False, timeout=60)
+    assert result.returncode == 2 and "--data and --store exclude each other" in result.stderr
