@@ -117,13 +117,15 @@ def run(config, started, args) -> None:
         for running in started:
             client = StoreClient(endpoints(running.kind, running.query_url, user=running.user, environ=running.env),
                                  timeout=600)
+            print(f"  publishing {total:,} triples to {running.kind}...", file=sys.stderr, flush=True)
             t = time.perf_counter()
             publish(client, config, graphs, grace=0.0)
             publish_s[running.kind] = time.perf_counter() - t
             engines[running.kind] = StoreEngine(client, config.base)
         times: dict = defaultdict(lambda: defaultdict(list))
         rows: dict = {}
-        for _ in range(args.runs):
+        for run_index in range(args.runs):
+            print(f"  queries, run {run_index + 1}/{args.runs}...", file=sys.stderr, flush=True)
             for query in queries:
                 job = QueryJob(query.text_for(config), DatasetDescription(), config.base + "sparql", fmt,
                                Limits(120, 10_000, 50_000_000))

@@ -104,6 +104,7 @@ CaseMode = 2
 DirsAllowed = ., {db}
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
+MaxQueryMem = 1G
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = /var/lib/virtuoso-opensource-7/vsp
