@@ -169,7 +169,7 @@ def test_readers_see_the_old_or_the_new_release_only(any_store, live_server, tmp
         # the old release is removed after a grace period longer than the readers' pointer cache.
         publish_files(any_store, base, [synthetic(tmp_path / "n1.nt", 1000, "n1") + "@http://ex.test/g1",
                                         synthetic(tmp_path / "n2.nt", 500, "n2") + "@http://ex.test/g2"],
-                      "--chunk-triples", "50", "--grace", "2.5")
+                      "--chunk-triples", "50", "--grace", "5")
         time.sleep(1.5)
     finally:
         stop.set()
