@@ -75,8 +75,10 @@ def _wait_until_answers(url: str, process: subprocess.Popen, seconds: float, log
 
 def start_oxigraph(folder: Path) -> RunningStore:
     port = free_port()
-    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(folder / "oxigraph"), "--bind",
-                                f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "oxigraph.log").open("wb") as log:  # the server's own messages, if it dies
+        process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(folder / "oxigraph"), "--bind",
+                                    f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
     query = f"http://127.0.0.1:{port}/query"
     _wait_until_answers(query + "?query=ASK%7B%7D", process, 30)
     return RunningStore("oxigraph", query, process)
