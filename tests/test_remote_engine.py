@@ -3,6 +3,7 @@ and in front of small fake stores on loopback (a store that never answers, one t
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -234,6 +235,23 @@ PAGES = ["/", "/person/michael-flynn.html", "/person/michael-flynn.ttl", "/perso
          "/download/SHA256SUMS"]
 
 
+# Named queries Virtuoso 7.2 answers otherwise than SPARQL 1.1 (and the embedded engine, and the
+# Oxigraph server) do, read by comparing the answers: booleans come back as 0/1 integers, GROUP_CONCAT
+# drops language tags, and GROUP BY over variables left unbound by OPTIONAL or by BIND inside UNION
+# branches gives other rows. The README says so; the test fails if a deviation disappears.
+STORE_DEVIATIONS = {("virtuoso", "comey-firing"), ("virtuoso", "flynn-chain"), ("virtuoso", "meetings")}
+
+
+def _comparable(row: dict) -> list:
+    """A JSON results row as a sortable value. GROUP_CONCAT's order is each engine's own (SPARQL
+    leaves it undefined): the parts of a concatenated value are compared as a sorted list."""
+    def value(term: dict):
+        parts = sorted(re.split(r", |; ", term["value"]))
+        return repr(sorted({**term, "value": parts}.items()))
+
+    return sorted((name, value(term)) for name, term in row.items())
+
+
 def test_pages_and_downloads_from_the_store_equal_the_embedded_ones(any_store, tmp_path, monkeypatch):
     from built import built_config
     from stores import run_kg
@@ -263,9 +281,12 @@ def test_pages_and_downloads_from_the_store_equal_the_embedded_ones(any_store, t
         got = remote.post("/sparql", data={"query": text}, headers={"Accept": "application/sparql-results+json"})
         assert got.status_code == 200, (query.name, got.data[:300])
         assert got.json["head"] == want.json["head"], query.name
-        key = lambda row: sorted((k, tuple(sorted(v.items()))) for k, v in row.items())  # noqa: E731
-        assert sorted(map(key, got.json["results"]["bindings"])) == \
-            sorted(map(key, want.json["results"]["bindings"])), query.name
+        got_rows, want_rows = (sorted(map(_comparable, r.json["results"]["bindings"])) for r in (got, want))
+        if (any_store.kind, query.name) in STORE_DEVIATIONS:  # the store's evaluation, not our forwarding
+            assert len(got_rows) == len(want_rows) and got_rows != want_rows, (query.name, "fixed upstream?")
+            continue
+        assert got_rows == want_rows, (query.name, [r for r in got_rows if r not in want_rows][:3],
+                                       [r for r in want_rows if r not in got_rows][:3])
     # The ontology's blank nodes (RDF lists) are labelled by the store: the same triples otherwise.
     want = ox.Dataset(ox.parse(embedded.get("/ontology.nt").data, format=ox.RdfFormat.N_TRIPLES))
     got = ox.Dataset(ox.parse(remote.get("/ontology.nt").data, format=ox.RdfFormat.N_TRIPLES))
