@@ -175,6 +175,7 @@ def test_the_time_limit_is_ours():
 
 
 class _Failing(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real stores
     statuses: list = []
     seen: list = []
 
@@ -302,3 +303,25 @@ def test_serve_says_when_nothing_is_published(oxigraph_store):
     assert "nothing is published in this store yet: run `kg publish --store URL`" in result.stderr
     result = run_kg(oxigraph_store, "serve", *oxigraph_store.kg_args(), "--data", "x.nt", check=False, timeout=60)
     assert result.returncode == 2 and "--data and --store exclude each other" in result.stderr
+
+
+def test_a_keep_alive_connection_closed_by_the_store_is_reopened(failing_store):
+    """Stores close idle keep-alive connections: the next query must not fail (no 503 after a lull)."""
+    client = StoreClient(endpoints("oxigraph", failing_store + "/query"), retries=0)
+    assert client.request("POST", failing_store + "/store", b"", {}, timeout=5, retry=False).status == 204
+    client._local.connection[1].sock.close()  # as if the store had closed it while idle
+    client._local.connection[1].sock = _Closed()
+    assert client.request("POST", failing_store + "/store", b"", {}, timeout=5, retry=False).status == 204
+
+
+class _Closed:
+    """A socket whose peer has gone: every send fails the way a closed keep-alive connection does."""
+
+    def sendall(self, data):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def settimeout(self, value):
+        pass
+
+    def close(self):
+        pass

@@ -180,7 +180,15 @@ class StoreClient:
         deadline = time.monotonic() + (timeout or self.timeout)
         for attempt in range(attempts):
             try:
-                response = self._send(method, url, body, dict(headers or {}), deadline, max_bytes)
+                try:
+                    response = self._send(method, url, body, dict(headers or {}), deadline, max_bytes)
+                except (ConnectionError, http.client.HTTPException) as exc:
+                    # A keep-alive connection the store closed while it was idle fails on first use:
+                    # once, on a fresh connection, whatever `retry` says (as urllib3 does).
+                    if not self._reused or isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
+                        raise
+                    self._forget_connection()
+                    response = self._send(method, url, body, dict(headers or {}), deadline, max_bytes)
             except (ConnectionError, http.client.HTTPException, OSError) as exc:
                 if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
                     raise Deadline() from None
@@ -250,6 +258,7 @@ class StoreClient:
     def _connection(self, parts, deadline) -> http.client.HTTPConnection:
         key = (parts.scheme, parts.netloc)
         cached = getattr(self._local, "connection", None)
+        self._local.reused = cached is not None and cached[0] == key and cached[1].sock is not None
         if cached is not None and cached[0] == key:
             cached[1].timeout = max(0.001, deadline - time.monotonic())
             if cached[1].sock is not None:
@@ -260,6 +269,10 @@ class StoreClient:
         connection = kind(parts.hostname, parts.port, timeout=max(0.001, deadline - time.monotonic()))
         self._local.connection = (key, connection)
         return connection
+
+    @property
+    def _reused(self) -> bool:
+        return getattr(self._local, "reused", False)
 
     def _forget_connection(self) -> None:
         cached = getattr(self._local, "connection", None)
