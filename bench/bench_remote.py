@@ -135,14 +135,13 @@ def run(config, started, args) -> None:
                 job = QueryJob(query.text_for(config), DatasetDescription(), config.base + "sparql", fmt,
                                Limits(120, 10_000, 50_000_000))
                 for name, engine in engines.items():
-                    if name in failed:
-                        continue
                     t = time.perf_counter()
                     try:
                         result = engine.evaluate(job)
-                    except Exception as exc:  # a store that dies on a query: say so, go on with the others
-                        failed[name] = f"{query.name}: {type(exc).__name__}: {exc}"
-                        print(f"  {name} failed on {failed[name]}", file=sys.stderr, flush=True)
+                    except Exception as exc:  # a store that fails a query: say so, go on
+                        failed[(query.name, name)] = f"{type(exc).__name__}: {str(exc)[:160]}"
+                        print(f"  {name} failed on {query.name}: {failed[(query.name, name)]}", file=sys.stderr,
+                              flush=True)
                         continue
                     times[query.name][name].append(time.perf_counter() - t)
                     rows[(query.name, name)] = (result.body.count(b'{"') - 1, result.truncated)
@@ -162,8 +161,8 @@ def run(config, started, args) -> None:
                 ratio = "" if name == names[0] else f" ({median / reference:.1f}x)"
                 cells.append(f"{median * 1000:.1f} ms{ratio}{cut}")
             print(f"| {query.name} | " + " | ".join(cells) + " |")
-        for name, why in failed.items():
-            print(f"\n{name} failed on {why}")
+        for (query_name, name), why in failed.items():
+            print(f"\n{name} failed on {query_name}: {why}")
 
 
 if __name__ == "__main__":
