@@ -136,7 +136,7 @@ def start_virtuoso(folder: Path) -> RunningStore:
     process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(ini)], cwd=db,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     query = f"http://127.0.0.1:{http_port}/sparql"
-    _wait_until_answers(query + "?query=ASK%7B%7D", process, 60, db / "virtuoso.log")
+    _wait_until_answers(query + "?query=ASK%7B%7D", process, 180, db / "virtuoso.log")
     # A new database's dba password is "dba" (a throwaway database on loopback, gone after the tests).
     setup = subprocess.run([ISQL, f"127.0.0.1:{sql_port}", "dba", "dba"], input=VIRTUOSO_SETUP, text=True,
                            capture_output=True, timeout=60)
