@@ -21,9 +21,10 @@ import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from . import dump, infer, link, load, validate, vocab
+from .canonical import canonical_blank_nodes, sorted_quads
 from .config import Config
-from .dump import canonical_blank_nodes, sorted_quads
 from .errors import KgError
+from .void import members_per_class
 
 log = logging.getLogger("kg.build")
 STEPS = 6
@@ -36,6 +37,7 @@ class ValidationFailed(KgError):
 def build(config: Config, engine: str = "owlrl") -> dict:
     started = time.monotonic()
     check_target(config.build_dir)  # before the work: a build must never swap away the user's files
+    probe_target(config.build_dir)  # and say at once, not after loading and validating, if it cannot be made
     _step(1, "loading the ontology and the curated data")
     ontology = load.load_ontology(config)
     loaded = load.load_data(config, ontology)
@@ -113,6 +115,12 @@ def check_target(target: Path) -> None:
                       "replace it; choose another --build-dir", str(target))
 
 
+def probe_target(target: Path) -> None:
+    """Fail now if the staging directory beside `target` cannot be created (it is removed again)."""
+    with _staging_dir(target):
+        pass
+
+
 class _staging_dir:
     """A temporary directory beside the target; removed on exit unless it was published (renamed)."""
 
@@ -148,9 +156,8 @@ def _publish(staging: Path, target: Path) -> None:
 def summarise(config: Config, graphs: dict) -> dict:
     asserted = graphs["asserted"]
     kg = config.ontology_ns
-    classes = Counter(
-        str(cls)[len(kg):] for cls in asserted.objects(None, RDF.type) if str(cls).startswith(kg)
-    )
+    typings = [(s, o) for graph in graphs.values() for s, o in graph.subject_objects(RDF.type)]  # as served
+    classes = {cls[len(kg):]: len(members) for cls, members in members_per_class(typings, kg).items()}
     status_ns = vocab.scheme_ns(config.base, "status")
     claim_type = URIRef(kg + "Claim")
     status_of = URIRef(kg + "epistemicStatus")
@@ -174,7 +181,7 @@ def summarise(config: Config, graphs: dict) -> dict:
 def format_summary(summary: dict) -> str:
     lines = [f"kg build: dataset {summary['version']} (base {summary['base']})", "triples:"]
     lines += [f"  {name:<10} {count:>7}" for name, count in summary["triples"].items()]
-    lines.append("entities per class (asserted):")
+    lines.append("entities per class (inferred types included, as in VoID: a Firing is also a Dismissal and an Event):")
     lines += [f"  {name:<16} {count:>5}" for name, count in summary["entities_per_class"].items()]
     lines.append("claims per status:")
     lines += [f"  {name:<10} {count:>5}" for name, count in summary["claims_per_status"].items()]

@@ -10,7 +10,9 @@ server can negotiate the response format, and whether the query names its own da
 
 from __future__ import annotations
 
+import difflib
 import re
+from urllib.parse import urljoin
 from dataclasses import dataclass
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -135,8 +137,6 @@ def dataset_clauses(text: str, base_iri: str) -> tuple[list[str], list[str]]:
 def graph_references(decoded: str, base_iri: str) -> list[tuple[str, int, int, str]]:
     """Where `decoded` (a query after decode_codepoint_escapes) names a graph by IRI: after FROM,
     FROM NAMED or GRAPH, as (keyword, start, end, resolved IRI); start:end is the IRI's token."""
-    from urllib.parse import urljoin
-
     prefixes: dict[str, str] = {}
     base = base_iri
     found = []
@@ -165,3 +165,28 @@ def graph_references(decoded: str, base_iri: str) -> list[tuple[str, int, int, s
                 raise QueryRejected(400, "FROM must be followed by an IRI.")
             found.append(("FROM NAMED" if is_named else word, target.start(), target.end(), iri))
     return found
+
+
+def syntax_hint(text: str) -> str:
+    """A sentence that helps where the parser's own message does not: pyoxigraph answers
+    `SELEC * WHERE {` with "expected CONSTRUCT" (the last form it tried), which names neither the
+    word it stumbled on nor the forms a query can take. Empty when there is nothing to add."""
+    try:
+        words, _ = _scan(decode_codepoint_escapes(text), max_nesting=10**6)
+    except QueryRejected:
+        return ""
+    first = next((w for w in words if w not in _PROLOGUE), None)
+    forms = "SELECT, CONSTRUCT, ASK or DESCRIBE"
+    if first is None:
+        return f"The query has no query form: after any PREFIX and BASE lines it starts with {forms}."
+    if first not in QUERY_FORMS | UPDATE_VERBS:
+        close = difflib.get_close_matches(first, sorted(QUERY_FORMS), n=1)
+        maybe = f" (did you mean {close[0]}?)" if close else ""
+        return (f"The query starts with {first!r}{maybe}, which is not a query form: after any PREFIX and "
+                f"BASE lines a query starts with {forms}.")
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        depth += {"open": 1, "close": -1}.get(match.lastgroup, 0)
+    if depth > 0:
+        return f"The query ends with {depth} bracket{'s' if depth > 1 else ''} ('{{', '(' or '[') left open."
+    return ""
