@@ -91,8 +91,10 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="kg-bench-remote-"))
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"load average at start {os.getloadavg()[0]:.1f}")
-    started = [stores.start_oxigraph(folder), stores.start_virtuoso(folder)]
+    started = []
     try:
+        started.append(stores.start_oxigraph(folder))
+        started.append(stores.start_virtuoso(folder))
         run(config, started, args)
     finally:
         for store in started:
