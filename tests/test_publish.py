@@ -15,13 +15,14 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 import pytest
 
-from built import built_config
 from stores import publish_files, run_kg
 
+from kg.cli import build_parser
 from kg.config import DataFile, from_env
 from kg.errors import KgError
 from kg.publish import chunks, graphs_to_publish, publish, stored_count
-from kg.remote_store import StoreClient, current_release, endpoints, pointer_graph, releases
+from kg.remote_store import (Release, StoreClient, StoredGraph, current_release, describe_release, endpoints,
+                             pointer_graph, releases)
 
 COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -38,9 +39,9 @@ def client_for(store) -> StoreClient:
     return StoreClient(endpoints(store.kind, store.query_url, user=store.user, environ=store.env))
 
 
-def test_publish_the_build_then_replace_it(any_store, tmp_path):
+def test_publish_the_build_then_replace_it(any_store, built, tmp_path):
     base = f"http://build-{any_store.kind}.test/"
-    config = built_config()  # the session's real build
+    config = built  # the session's real build
     built = json.loads((config.build_dir / "manifest.json").read_text())["triples"]
     run_kg(any_store, "publish", *any_store.kg_args(), "--base", base, "--grace", "0",
            "--build-dir", str(config.build_dir))
@@ -115,8 +116,6 @@ def test_clean_removes_unfinished_releases(oxigraph_store, tmp_path):
     client = client_for(oxigraph_store)
     current = current_release(client, base)
     # An unfinished release, as a publish killed between its description and its switch leaves it.
-    from kg.remote_store import Release, StoredGraph, describe_release
-
     stray = Release(base + "release/stray", current.sequence + 1, "2026-01-01T00:00:00Z",
                     (StoredGraph("http://ex.test/g", base + "graph/x/release/stray", 1),))
     client.post_graph(pointer_graph(base), ox.serialize(describe_release(stray), format=ox.RdfFormat.N_TRIPLES))
@@ -136,8 +135,6 @@ def test_password_only_from_the_environment_and_never_printed(virtuoso_store, tm
                       *virtuoso_store.kg_args(), "--base", base, "--data", str(tmp_path / "p.nt"), check=False)
     assert env_less.returncode == 2 and "KG_STORE_PASSWORD" in env_less.stderr
     with pytest.raises(SystemExit):  # there is no option that takes a password
-        from kg.cli import build_parser
-
         build_parser()[0].parse_args(["publish", "--store", "http://x/sparql", "--store-password", "p"])
 
 

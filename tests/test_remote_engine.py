@@ -12,9 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pyoxigraph as ox
 import pytest
 
-from stores import publish_files
+from stores import publish_files, run_kg
 
 from kg.config import from_env
+from kg.query import named_queries
 from kg.query_engine import DatasetDescription, EngineUnavailable, Limits, QueryJob, QueryTimeout
 from kg.remote_engine import StoreEngine
 from kg.remote_store import Release, StoreClient, StoredGraph, endpoints
@@ -253,13 +254,11 @@ def _comparable(row: dict) -> list:
     return sorted((name, value(term)) for name, term in row.items())
 
 
-def test_pages_and_downloads_from_the_store_equal_the_embedded_ones(any_store, tmp_path, monkeypatch):
-    from built import built_config
-    from stores import run_kg
+def test_pages_and_downloads_from_the_store_equal_the_embedded_ones(any_store, built, tmp_path, monkeypatch):
 
     for name, value in any_store.env.items():
         monkeypatch.setenv(name, value)
-    config = built_config()
+    config = built
     run_kg(any_store, "publish", *any_store.kg_args(), "--grace", "0", "--build-dir", str(config.build_dir))
     embedded = create_app(config).test_client()
     remote = create_app(config.replace(build_dir=tmp_path / "serve", store=any_store.query_url,
@@ -272,8 +271,6 @@ def test_pages_and_downloads_from_the_store_equal_the_embedded_ones(any_store, t
         name = line.split()[1]
         assert remote.get(f"/download/{name}").data == embedded.get(f"/download/{name}").data
     # Every named query gives the embedded engine's answer (row order among ties aside).
-    from kg.query import named_queries
-
     for query in named_queries(config):
         if query.name.startswith("federation"):
             continue  # SERVICE: refused on both
@@ -295,8 +292,6 @@ def test_pages_and_downloads_from_the_store_equal_the_embedded_ones(any_store, t
 
 
 def test_serve_says_when_nothing_is_published(oxigraph_store):
-    from stores import run_kg
-
     result = run_kg(oxigraph_store, "serve", *oxigraph_store.kg_args(), "--base", "http://nothing-yet.test/",
                     "--port", "1", check=False, timeout=60)
     assert result.returncode == 2
