@@ -149,6 +149,8 @@ def publish(client: StoreClient, config: Config, graphs: list[LocalGraph], chunk
         progress.done()
         _abandon(client, config, release)
         if isinstance(exc, KeyboardInterrupt):
+            print(f"kg publish: interrupted; readers stay on the previous release (what release {release_id} "
+                  "had loaded was removed)", file=sys.stderr)
             raise
         raise KgError(f"publish of release {release_id} failed; readers stay on the previous release: "
                       f"{exc or 'the store did not answer in time'}") from None
@@ -157,9 +159,15 @@ def publish(client: StoreClient, config: Config, graphs: list[LocalGraph], chunk
         older = [r for r, _ in known]
         if older:
             log.info("kg publish: removing %d earlier release(s) in %g s", len(older), grace)
-            time.sleep(grace)
-            for old in older:
-                remove_release(client, config, old)
+            try:
+                time.sleep(grace)
+                for old in older:
+                    remove_release(client, config, old)
+            except (KgError, Deadline, KeyboardInterrupt):
+                # Readers are on the new release already: only the clean-up is left undone.
+                print(f"kg publish: release {release_id} is live, but earlier releases were not all removed; "
+                      "run `kg publish --store URL --clean` to remove them", file=sys.stderr)
+                raise
     return release
 
 
