@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_endpoint.py", "bench_store.py", "bench_inference.py", "bench_remote.py")
+BENCHMARKS = ("bench_endpoint.py", "bench_store.py", "bench_inference.py", "bench_reconcile.py", "bench_remote.py")
 
 
 def main() -> int:

@@ -234,7 +234,7 @@ def test_a_store_down_is_503_not_500(tmp_path):
 PAGES = ["/", "/person/michael-flynn.html", "/person/michael-flynn.ttl", "/person/michael-flynn.jsonld",
          "/event/2017-05-oval-office-meeting.html", "/claim/person-michael-flynn-1.nt", "/ontology.html",
          "/status.ttl", "/status/.html", "/person/michael-flyn.html", "/graph/asserted", "/download",
-         "/download/SHA256SUMS"]
+         "/download/SHA256SUMS", '/reconcile?queries={"q0":{"query":"Flynn"},"q1":{"query":"Kislyak"}}']
 
 
 # Named queries Virtuoso 7.2 answers otherwise than SPARQL 1.1 (and the embedded engine, and the

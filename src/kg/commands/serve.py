@@ -35,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def command(args: argparse.Namespace, config: Config) -> int:
     config = _apply_flags(args, config)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except EngineUnavailable as exc:  # --store: the store is down, or nothing is published there yet
+        raise KgError(f"--store {config.store}: {exc}") from None
     _check_port_is_free(config)
     state = state_of(app)
     state.retire_worker = retire_this_worker

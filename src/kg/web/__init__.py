@@ -3,13 +3,17 @@ answers /sparql with the endpoint's own handler and every other path with a Flas
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from flask import Flask
 
+from .. import catalog as catalog_module
 from ..config import Config, from_env
+from ..names import index_catalog
 from ..query_engine import DataVersion, EmbeddedEngine
+from ..reconcile import Limits, ReconciliationService
 from ..remote_engine import StoreEngine
 from ..remote_store import StoreClient, endpoints_of
-from . import downloads, entities, errors, home
+from . import downloads, entities, errors, home, reconcile
 from .dataset import StoreDataset, load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
@@ -17,7 +21,7 @@ from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
 from .state import AppState
 
-BLUEPRINTS = (home, downloads, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -39,6 +43,10 @@ def create_app(config: Config | None = None) -> Flask:
         answer_cache=ResultCache(cache_bytes),
         description=ServiceDescription(engine, config),
     )
+    state.catalog = catalog_module.from_store(dataset.store if not config.store else release_snapshot(engine), config)
+    state.names = index_catalog(state.catalog)
+    state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
+        max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
@@ -47,6 +55,14 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
     return app
+
+
+def release_snapshot(engine: StoreEngine) -> ox.Store:
+    """The store's current release in an in-memory store, for the reconciliation catalog (read once,
+    at start: restart kg serve after a publish to refresh the reconciliation service)."""
+    store = ox.Store()
+    store.bulk_extend(engine.release_quads(engine.release()))
+    return store
 
 
 def store_engine(config: Config):
