@@ -1,4 +1,5 @@
-"""Run every benchmark in turn (`make bench`): the endpoint, the query engines, the reasoners.
+"""Run every benchmark in turn (`make bench`): the endpoint, the query engines, the reasoners, the
+existing SPARQL stores (bench_remote.py: needs Virtuoso and the oxigraph binary, as the tests).
 
 Each prints its own figures and ratios; bench/RESULTS.md keeps the recorded ones with the machine.
 The endpoint benchmark needs `wrk` (Debian package) and loopback ports; the others only Python.
@@ -9,7 +10,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_endpoint.py", "bench_pages.py", "bench_store.py", "bench_inference.py", "bench_reconcile.py")
+BENCHMARKS = ("bench_endpoint.py", "bench_pages.py", "bench_store.py", "bench_inference.py", "bench_reconcile.py",
+              "bench_remote.py")
 
 
 def main() -> int:

@@ -143,3 +143,34 @@ def make_app():
         return create_app(from_env(environ={}, data_files=files, **settings))
 
     return make
+
+
+# --- real SPARQL stores (kg publish/serve --store) -------------------------------------------------
+@pytest.fixture(scope="session")
+def oxigraph_store(tmp_path_factory):
+    """The Oxigraph server, started once for the session on loopback."""
+    import stores
+
+    if not stores.OXIGRAPH:
+        pytest.skip("the oxigraph server binary is absent (pip install oxigraph: in the test extras)")
+    store = stores.start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_store(tmp_path_factory):
+    """Virtuoso open source, started once for the session on loopback (~6 s on a new database)."""
+    import stores
+
+    if not (stores.VIRTUOSO and stores.ISQL):
+        pytest.skip("virtuoso-t is absent (Debian's virtuoso-opensource; .ci/run installs it)")
+    store = stores.start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield store
+    store.stop()
+
+
+@pytest.fixture(params=["oxigraph", "virtuoso"])
+def any_store(request):
+    """Each real store in turn."""
+    return request.getfixturevalue(f"{request.param}_store")

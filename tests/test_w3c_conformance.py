@@ -2,6 +2,9 @@
 Description and (read-only) Graph Store Protocol manifests in tests/data/w3c, then the same
 endpoint through SPARQLWrapper, as users query it.
 
+Each runs three times: on the embedded engine, and on `kg serve --store` in front of a real
+Oxigraph server and a real Virtuoso, the W3C data published there with `kg publish --store`.
+
 Every manifest entry becomes one test. Entries that cannot apply to a read-only endpoint are
 collected too and skipped with the reason, so `pytest -ra` lists them.
 """
@@ -19,6 +22,7 @@ import rdflib
 from rdflib import RDF, Namespace
 
 from conftest import KASEI, W3C, w3c_data_args
+from stores import kg_env, publish_files
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -108,9 +112,14 @@ def _cases():
     return cases
 
 
-@pytest.fixture(scope="module")
-def server(live_server):
-    return live_server(*w3c_data_args())
+@pytest.fixture(scope="module", params=["embedded", "oxigraph", "virtuoso"])
+def server(request, live_server):
+    if request.param == "embedded":
+        return live_server(*w3c_data_args())
+    store = request.getfixturevalue(f"{request.param}_store")
+    base = "http://w3c.test/"
+    publish_files(store, base, w3c_data_args())
+    return live_server(args=[*store.kg_args(), "--base", base], env=store.env)
 
 
 # --- the manifests ------------------------------------------------------------------------------

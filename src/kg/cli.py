@@ -26,6 +26,7 @@ COMMANDS = {
     "dump": ("kg.commands.dump", "write the downloadable dumps and their VoID description"),
     "link": ("kg.commands.link", "Wikidata links: report, or propose candidates for review"),
     "diff": ("kg.commands.diff", "added and removed triples between two dumps, grouped by entity"),
+    "publish": ("kg.commands.publish", "upload a release to an existing SPARQL store, atomically for its readers"),
     "query": ("kg.commands.query", "run a SPARQL query or a named query from queries/ on the built graph"),
     "export": ("kg.commands.export", "export the built graph as FollowTheMoney entities (Aleph) or CSV tables"),
 }

@@ -58,6 +58,14 @@ class Config:
     federation_allowlist: tuple[str, ...] = ()  # SERVICE endpoints allowed; empty = none
     # Per-worker cache of serialized query results (the data never changes while serving); 0 = off.
     response_cache_bytes: int = 32_000_000
+    # An existing SPARQL store to publish to and serve from (kg publish/serve --store); "" = none,
+    # serve the embedded store. Its password comes from KG_STORE_PASSWORD only (see kg.remote_store).
+    store: str = ""
+    store_kind: str = "generic"  # oxigraph, virtuoso, fuseki, generic: the defaults of the URLs below
+    store_update: str = ""  # "" = from the kind
+    store_gsp: str = ""  # "" = from the kind
+    store_user: str = ""
+    store_max_rows: int = -1  # the store's silent row cap; -1 = the kind's default (virtuoso 10000)
     # Reconciliation service (/reconcile): queries per batch, candidates per query.
     reconcile_max_queries: int = 100
     reconcile_max_limit: int = 100

@@ -11,13 +11,19 @@ Engines:
 - `EmbeddedEngine`: a pyoxigraph store in this process, queries run on long-lived evaluator
   threads (kg.sparql_eval) so that the caller can stop waiting at the time limit.
 
-A second engine (a SPARQL 1.1 store over HTTP) implements the same `QueryEngine` protocol.
+- `StoreEngine` (kg.remote_engine): an existing SPARQL 1.1 store over HTTP (`kg serve --store`),
+  reading the release the store's pointer graph names.
+
+Besides the protocol's `evaluate`, the pages (entities, home, service description, downloads)
+read the data through the few methods below (`quads`, `select`, `named_graphs`, `version`), so
+that they work on either engine without holding a pyoxigraph Store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Mapping, Protocol
 
 import pyoxigraph as ox
 
@@ -44,6 +50,18 @@ class QueryTimeout(Exception):
 
 class QuerySyntaxError(Exception):
     """The engine's parser refused the query; the message keeps its position ("error at 1:26: ...")."""
+
+
+class EngineUnavailable(Exception):
+    """The engine cannot answer now (a remote store down, failing, or with nothing published): 503."""
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """What HTTP validators are made of: it changes whenever the data served changes."""
+
+    etag: str
+    last_modified: datetime
 
 
 @dataclass(frozen=True)
@@ -88,13 +106,29 @@ class QueryEngine(Protocol):
     def has_graph(self, iri: str) -> bool:
         """Whether the dataset has a named graph `iri`."""
 
+    # -- for the pages: small reads, answered in full (no row cap), graph names as readers know them
+    def quads(self, subject=None, predicate=None, object=None) -> list[ox.Quad]:
+        """The quads matching a pattern (None: any term), in every graph."""
+
+    def select(self, query: str, bindings: Mapping[str, object] | None = None, union: bool = True) -> list[dict]:
+        """Rows ({variable: term or None}) of a SELECT written by us, with `bindings` (variable name ->
+        pyoxigraph term) substituted as terms, never as text. `union`: the default graph is the union
+        of all graphs (as the endpoint answers); else only the dataset's own default graph."""
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the dataset's named graphs."""
+
+    def version(self) -> DataVersion:
+        """The validators of the data as it is now."""
+
 
 class EmbeddedEngine:
     """A pyoxigraph store in this process, evaluated on a pool of evaluator threads."""
 
-    def __init__(self, store: ox.Store, evaluators: int = 8):
+    def __init__(self, store: ox.Store, evaluators: int = 8, version: DataVersion | None = None):
         self.store = store
         self._pool = EvaluatorPool(size=evaluators)
+        self._version = version
 
     def evaluate(self, job: QueryJob) -> Serialized:
         arguments = _dataset_arguments(job.dataset)
@@ -113,6 +147,21 @@ class EmbeddedEngine:
 
     def has_graph(self, iri: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(iri))
+
+    def quads(self, subject=None, predicate=None, object=None) -> list[ox.Quad]:
+        return list(self.store.quads_for_pattern(subject, predicate, object, None))
+
+    def select(self, query: str, bindings: Mapping[str, object] | None = None, union: bool = True) -> list[dict]:
+        substitutions = {ox.Variable(name): term for name, term in (bindings or {}).items()}
+        solutions = self.store.query(query, substitutions=substitutions, use_default_graph_as_union=union)
+        names = [v.value for v in solutions.variables]
+        return [{name: row[name] for name in names} for row in solutions]
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def version(self) -> DataVersion:
+        return self._version
 
 
 def _dataset_arguments(dataset: DatasetDescription) -> dict:

@@ -41,6 +41,11 @@ def serialize_result(result, fmt, max_rows: int, max_bytes: int) -> Serialized:
     return serialize_triples(result, fmt.rdf, max_rows, max_bytes)
 
 
+def serialize_solutions(variables: list[str], solutions, fmt, max_rows: int, max_bytes: int) -> Serialized:
+    """Solutions given as mappings (variable name -> term or None), e.g. parsed from a remote store."""
+    return _write_rows(_ROW_WRITERS[fmt.key], variables, solutions, max_rows, max_bytes)
+
+
 def serialize_triples(triples, rdf_format: ox.RdfFormat, max_rows: int, max_bytes: int) -> Serialized:
     kept = list(itertools.islice(triples, max_rows + 1))
     truncated = len(kept) > max_rows

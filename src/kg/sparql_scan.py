@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from urllib.parse import urljoin
 from dataclasses import dataclass
 
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
@@ -115,6 +116,55 @@ def _scan(text: str, max_nesting: int) -> tuple[list[str], list[str | None]]:
     if pending_service:
         services.append(None)
     return words, services
+
+
+def dataset_clauses(text: str, base_iri: str) -> tuple[list[str], list[str]]:
+    """The IRIs of the query's FROM and FROM NAMED clauses, resolved (PREFIX, BASE, `base_iri`).
+
+    For an engine that must map them onto stored graphs (kg.remote_engine) rather than let a
+    store look them up, or fetch them. A FROM whose target is not an IRI raises QueryRejected.
+    """
+    defaults: list[str] = []
+    named: list[str] = []
+    for keyword, _, _, iri in graph_references(decode_codepoint_escapes(text), base_iri):
+        if keyword == "FROM":
+            defaults.append(iri)
+        elif keyword == "FROM NAMED":
+            named.append(iri)
+    return defaults, named
+
+
+def graph_references(decoded: str, base_iri: str) -> list[tuple[str, int, int, str]]:
+    """Where `decoded` (a query after decode_codepoint_escapes) names a graph by IRI: after FROM,
+    FROM NAMED or GRAPH, as (keyword, start, end, resolved IRI); start:end is the IRI's token."""
+    prefixes: dict[str, str] = {}
+    base = base_iri
+    found = []
+    tokens = [m for m in _TOKEN.finditer(decoded) if m.lastgroup not in ("ws", "comment")]
+    for index, match in enumerate(tokens):
+        if match.lastgroup != "word":
+            continue
+        word = match.group().upper()
+        following = tokens[index + 1: index + 4]
+        if word == "BASE" and following and following[0].lastgroup == "iri":
+            base = urljoin(base, following[0].group()[1:-1])
+        elif word == "PREFIX" and len(following) >= 2 and following[1].lastgroup == "iri":
+            prefixes[following[0].group().rstrip(":")] = urljoin(base, following[1].group()[1:-1])
+        elif word in ("FROM", "GRAPH"):
+            is_named = (word == "FROM" and bool(following) and following[0].lastgroup == "word"
+                        and following[0].group().upper() == "NAMED")
+            target = following[1] if is_named and len(following) > 1 else (following[0] if following else None)
+            if target is not None and target.lastgroup == "iri":
+                iri = urljoin(base, target.group()[1:-1])
+            elif target is not None and target.lastgroup == "pname" and target.group().split(":", 1)[0] in prefixes:
+                prefix, local = target.group().split(":", 1)
+                iri = prefixes[prefix] + local
+            elif word == "GRAPH":  # GRAPH ?g: a variable, nothing to map
+                continue
+            else:
+                raise QueryRejected(400, "FROM must be followed by an IRI.")
+            found.append(("FROM NAMED" if is_named else word, target.start(), target.end(), iri))
+    return found
 
 
 def syntax_hint(text: str) -> str:

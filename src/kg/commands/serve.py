@@ -8,9 +8,11 @@ import socket
 
 from ..config import Config, DataFile, _check, default_of
 from ..errors import KgError
+from ..query_engine import EngineUnavailable
 from ..web import create_app
 from ..web.server import GunicornServer, gunicorn_options, retire_this_worker
 from ..web.state import state_of
+from .store_options import add_store_arguments, store_config
 
 log = logging.getLogger("kg.serve")
 
@@ -28,16 +30,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, help=f"threads per worker ({default_of('threads')})")
     parser.add_argument("--response-cache-bytes", type=int, metavar="BYTES",
                         help=f"per-worker cache of query answers, 0 = off ({default_of('response_cache_bytes')})")
+    add_store_arguments(parser)
 
 
 def command(args: argparse.Namespace, config: Config) -> int:
     config = _apply_flags(args, config)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except EngineUnavailable as exc:  # --store: the store is down, or nothing is published there yet
+        raise KgError(f"--store {config.store}: {exc}") from None
     _check_port_is_free(config)
     state = state_of(app)
     state.retire_worker = retire_this_worker
-    log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
-             len(state.dataset.files), config.host, config.port, config.workers, config.threads)
+    if config.store:
+        try:  # fail now, with the reason, rather than answer 503 to every request
+            release = state.engine.release()
+        except EngineUnavailable as exc:
+            raise KgError(f"--store {config.store}: {exc}") from None
+        log.info("kg serve: release %s of %s, SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
+                 release.id, config.store, config.host, config.port, config.workers, config.threads)
+    else:
+        log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
+                 len(state.dataset.files), config.host, config.port, config.workers, config.threads)
     GunicornServer(app, gunicorn_options(config)).run()
     return 0
 
@@ -69,7 +83,9 @@ def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
             changes["data_files"] = tuple(DataFile.parse(spec) for spec in args.data)
         except ValueError as exc:
             raise KgError(str(exc)) from None
-    config = config.replace(**changes)
+    config = store_config(args, config.replace(**changes))
+    if config.store and config.data_files:
+        raise KgError("--data and --store exclude each other: publish the files with `kg publish --store URL --data ...`")
     _check(config)
     if config.workers < 1 or config.threads < 1:
         raise KgError("--workers and --threads must be at least 1")

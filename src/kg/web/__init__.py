@@ -3,15 +3,18 @@ answers /sparql with the endpoint's own handler and every other path with a Flas
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from flask import Flask
 
 from .. import catalog as catalog_module
 from ..config import Config, from_env
 from ..names import index_catalog
-from ..query_engine import EmbeddedEngine
+from ..query_engine import DataVersion, EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
+from ..remote_engine import StoreEngine
+from ..remote_store import StoreClient, endpoints_of
 from . import browse, downloads, entities, errors, home, reconcile, search, site
-from .dataset import load_dataset
+from .dataset import StoreDataset, load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
@@ -24,16 +27,27 @@ BLUEPRINTS = (home, search, browse, downloads, reconcile, entities)  # entities 
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or from_env()
-    dataset = load_dataset(config)
+    if config.store:  # an existing SPARQL store (kg serve --store): nothing is loaded here
+        engine = store_engine(config)
+        dataset = StoreDataset(engine)
+        # Off: answers would outlive a release switch (the store caches on its own side).
+        cache_bytes = 0
+    else:
+        dataset = load_dataset(config)
+        engine = EmbeddedEngine(dataset.store, version=DataVersion(dataset.etag, dataset.last_modified))
+        cache_bytes = config.response_cache_bytes
     state = AppState(
         config=config,
         dataset=dataset,
-        engine=EmbeddedEngine(dataset.store),
+        engine=engine,
         # Created before gunicorn forks: each worker gets its own (empty) copy.
-        answer_cache=ResultCache(config.response_cache_bytes),
-        description=ServiceDescription(dataset.store, config),
+        answer_cache=ResultCache(cache_bytes),
+        description=ServiceDescription(engine, config),
     )
-    state.catalog = catalog_module.from_store(dataset.store, config)
+    # The pages' records of the graph (catalog, search, site figures): read once at start; with --store
+    # from a snapshot of the current release (restart kg serve after a publish to refresh them).
+    records = release_snapshot(engine) if config.store else dataset.store
+    state.catalog = catalog_module.from_store(records, config)
     state.names = index_catalog(state.catalog)
     state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
         max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
@@ -41,11 +55,23 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
     errors.init_app(app)
-    site.init_app(app, dataset.store, config.base)
+    site.init_app(app, records, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app))
     return app
+
+
+def release_snapshot(engine: StoreEngine) -> ox.Store:
+    """The store's current release in an in-memory store, for the records the pages and the
+    reconciliation service read at start."""
+    store = ox.Store()
+    store.bulk_extend(engine.release_quads(engine.release()))
+    return store
+
+
+def store_engine(config: Config):
+    return StoreEngine(StoreClient(endpoints_of(config), retries=2, backoff=0.2), config.base)
 
 
 class Router:

@@ -22,6 +22,24 @@ class Dataset:
     last_modified: datetime
 
 
+class StoreDataset:
+    """The dataset of `kg serve --store`: no local files; validators follow the store's release."""
+
+    store = None
+    files: tuple[DataFile, ...] = ()
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    @property
+    def etag(self) -> str:
+        return self.engine.version().etag
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.engine.version().last_modified
+
+
 def served_files(config: Config) -> tuple[DataFile, ...]:
     """The files to serve: those given with --data, else the built dataset."""
     if config.data_files:

@@ -66,7 +66,12 @@ def _describe(path: Path, digest: str) -> DumpFile:
 
 
 def _folder() -> Path:
-    return downloads_dir(current_state().config)
+    state = current_state()
+    if state.config.store:  # kg serve --store: the dumps of the store's current release
+        from .store_downloads import release_downloads
+
+        return release_downloads(state)
+    return downloads_dir(state.config)
 
 
 @bp.get("/download")

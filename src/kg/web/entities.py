@@ -23,7 +23,6 @@ from __future__ import annotations
 import zlib
 from urllib.parse import quote
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
 from .. import vocab
@@ -72,7 +71,7 @@ def ontology(suffix: str | None = None):
 @bp.get("/graph/<name>")
 def named_graph(name: str):
     iri = current_state().config.base + f"graph/{name}"
-    if not is_iri(iri) or not current_state().dataset.store.contains_named_graph(ox.NamedNode(iri)):
+    if not is_iri(iri) or not current_state().engine.has_graph(iri):
         return _not_found(iri, None)
     response = redirect(f"/sparql?graph={quote(iri, safe='')}", code=303)
     response.headers["Vary"] = "Accept"
@@ -84,7 +83,7 @@ def _dereference(path: str, suffix: str | None, document: str | None = None):
     iri = current_state().config.base + path
     if suffix is not None and suffix not in SUFFIXES:
         return _not_found(iri, suffix, f"No format {suffix!r}; the formats are {', '.join(SUFFIXES)}.")
-    if not is_iri(iri) or not is_described(current_state().dataset.store, iri):
+    if not is_iri(iri) or not is_described(current_state().engine, iri):
         return _not_found(iri, suffix)
     if suffix is None:
         chosen = _negotiate()
@@ -113,7 +112,7 @@ def _document(iri: str, suffix: str, doc_path: str) -> Response:
         response = Response(_html(iri), content_type="text/html; charset=utf-8")
     else:
         fmt = RDF_DOCS[suffix]
-        response = Response(rdf_document(state.config, dataset.store, iri, fmt), content_type=fmt.content_type)
+        response = Response(rdf_document(state.config, state.engine, iri, fmt), content_type=fmt.content_type)
     response.set_etag(etag)
     response.last_modified = dataset.last_modified
     response.headers["Cache-Control"] = "public, no-cache"
@@ -141,7 +140,7 @@ def _render(iri: str) -> str:
     catalog = state.catalog
     entity = catalog.entities.get(entity_id) if catalog is not None and entity_id else None
     if entity is not None and "SourceDocument" in entity.all_types:
-        text = source_text(state.dataset.store, iri)
+        text = source_text(state.engine, iri)
         if text is not None:
             return render_template("source_reader.html", reader=build_reader(catalog, entity_id, text))
     if entity is not None:
@@ -149,7 +148,7 @@ def _render(iri: str) -> str:
         media = {key: fmt.media_type for key, fmt in RDF_DOCS.items()}
         return render_template("entity_page.html", v=views.view(entity_id), doc_path="/" + entity_id,
                                formats=list(media.items()))
-    page = Page(state.config, state.dataset.store, iri)
+    page = Page(state.config, state.engine, iri)
     is_vocabulary = iri.endswith("/ontology") or iri.endswith("/")
     path = "/" + iri[len(page.config.base):].rstrip("/")
     return render_template(
@@ -169,7 +168,7 @@ def _not_found(iri: str, suffix: str | None, message: str | None = None) -> Resp
     if not wants_html:
         return api_error(404, "not_found", message)
     state = current_state()
-    similar = suggestions(state.config, state.dataset.store, iri)
+    similar = suggestions(state.config, state.engine, iri)
     response = Response(render_template("not_found.html", iri=iri, message=message, suggestions=similar),
                         status=404, content_type="text/html; charset=utf-8")
     return response

@@ -1,7 +1,9 @@
 """What an entity's documents say: the triples about an IRI, and the model of its HTML page.
 
-Plain code given the store and the config (no request, no app): kg.web.entities decides the
-HTTP side (which IRI, which format, 303/200/304/404) and calls these.
+Plain code given the query engine and the config (no request, no app): kg.web.entities decides
+the HTTP side (which IRI, which format, 303/200/304/404) and calls these. The data is read through
+the engine's small page interface (kg.query_engine: `quads`, `select`), so the pages work the same
+on the embedded store and on an existing SPARQL store (kg serve --store).
 """
 
 from __future__ import annotations
@@ -31,62 +33,65 @@ def is_iri(iri: str) -> bool:
     return True
 
 
-def is_described(store: ox.Store, iri: str) -> bool:
+def is_described(engine, iri: str) -> bool:
     node = ox.NamedNode(iri)
     if iri.endswith("/ontology") or iri.endswith("/"):
         # The ontology and the schemes: described when any term under them is.
-        return any(True for _ in store.quads_for_pattern(node, None, None, None)) or _has_terms_under(store, iri)
-    return any(True for _ in store.quads_for_pattern(node, None, None, None)) or \
-        any(True for _ in store.quads_for_pattern(None, None, node, None))
+        return any(True for _ in engine.quads(node, None, None)) or _has_terms_under(engine, iri)
+    return any(True for _ in engine.quads(node, None, None)) or \
+        any(True for _ in engine.quads(None, None, node))
 
 
-def _has_terms_under(store: ox.Store, iri: str) -> bool:
-    return any(True for _ in subjects_under(store, _namespace(iri)))
+def _has_terms_under(engine, iri: str) -> bool:
+    return any(True for _ in subjects_under(engine, _namespace(iri)))
 
 
-def subjects_under(store: ox.Store, namespace: str):
-    """Quads whose subject IRI starts with `namespace` (a scan: the graph is small, and a prefix
-    match cannot be passed to pyoxigraph as a bound variable)."""
-    return (q for q in store if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace))
+_UNDER = "SELECT ?s ?p ?o ?namespace WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?namespace)) }"
+
+
+def subjects_under(engine, namespace: str) -> list[ox.Triple]:
+    """Triples whose subject IRI starts with `namespace` (the namespace is bound as a literal term)."""
+    rows = engine.select(_UNDER, {"namespace": ox.Literal(namespace)})
+    return [ox.Triple(row["s"], row["p"], row["o"]) for row in rows]
 
 
 def _namespace(iri: str) -> str:
     return iri + "#" if iri.endswith("/ontology") else iri
 
 
-def description(store: ox.Store, iri: str) -> list[ox.Triple]:
+def description(engine, iri: str) -> list[ox.Triple]:
     """The triples about `iri`: outgoing, of its hash sub-resources (or, for the ontology and the
     schemes, of every term under them), and incoming. Sorted, without duplicates."""
     node = ox.NamedNode(iri)
-    triples = {q.triple for q in store.quads_for_pattern(node, None, None, None)}
+    triples = {q.triple for q in engine.quads(node, None, None)}
     if iri.endswith("/ontology") or iri.endswith("/"):
-        triples |= set(terms_under(store, iri))
+        triples |= set(terms_under(engine, iri))
     else:
-        triples |= set(_hash_resources(store, node))
-        triples |= {q.triple for q in store.quads_for_pattern(None, None, node, None)}
+        triples |= set(_hash_resources(engine, node))
+        triples |= {q.triple for q in engine.quads(None, None, node)}
     return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def _hash_resources(store: ox.Store, node: ox.NamedNode) -> list[ox.Triple]:
+def _hash_resources(engine, node: ox.NamedNode) -> list[ox.Triple]:
     """Triples of IRI#fragment nodes reachable from the node (a claim's #target, #quote, #position)."""
     found, todo, seen = [], [node], {node}
     while todo:
-        for quad in store.quads_for_pattern(todo.pop(), None, None, None):
+        for quad in engine.quads(todo.pop()):
             target = quad.object
             if isinstance(target, ox.NamedNode) and target.value.startswith(node.value + "#") and target not in seen:
                 seen.add(target)
                 todo.append(target)
-                found += [q.triple for q in store.quads_for_pattern(target, None, None, None)]
+                found += [q.triple for q in engine.quads(target, None, None)]
     return found
 
 
-def terms_under(store: ox.Store, iri: str) -> list[ox.Triple]:
-    return list({q.triple for q in subjects_under(store, _namespace(iri))})
+def terms_under(engine, iri: str) -> list[ox.Triple]:
+    return list(set(subjects_under(engine, _namespace(iri))))
 
 
-def rdf_document(config: Config, store: ox.Store, iri: str, fmt) -> bytes:
+def rdf_document(config: Config, engine, iri: str, fmt) -> bytes:
     """The description of `iri` in an RDF format (protocol_formats.Format); Turtle with the fixed prefixes."""
-    triples = description(store, iri)
+    triples = description(engine, iri)
     if fmt.key == "ttl":
         return with_sorted_prefixes(ox.serialize(triples, format=fmt.rdf, prefixes=vocab.prefixes(config.base)), config)
     return ox.serialize(triples, format=fmt.rdf)
@@ -100,11 +105,11 @@ class Value:
 
 
 class Page:
-    """What entity.html shows, read from the store with the IRI passed as a query parameter."""
+    """What entity.html shows, read through the engine with the IRI passed as a term, never as text."""
 
-    def __init__(self, config: Config, store: ox.Store, iri: str):
+    def __init__(self, config: Config, engine, iri: str):
         self.config = config
-        self.store = store
+        self.engine = engine
         self.iri = iri
         self.node = ox.NamedNode(iri)
         self.inferred = ox.NamedNode(self.config.graph("inferred"))
@@ -135,7 +140,7 @@ class Page:
 
     def _first_literal(self, node, predicates) -> str | None:
         for predicate in predicates:
-            values = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
+            values = [q.object for q in self.engine.quads(node, ox.NamedNode(predicate))
                       if isinstance(q.object, ox.Literal)]
             english = [v for v in values if v.language in ("en", None)]
             if english or values:
@@ -152,7 +157,7 @@ class Page:
         return Value(str(term), None, note)
 
     def objects(self, node, predicate: str) -> list:
-        return sorted({q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)},
+        return sorted({q.object for q in self.engine.quads(node, ox.NamedNode(predicate))},
                       key=str)
 
     # -- sections ----------------------------------------------------------
@@ -184,7 +189,7 @@ class Page:
     def statements(self) -> list[tuple[Value, list[Value]]]:
         """Outgoing statements grouped by predicate; those only in the inferred graph are marked."""
         graphs: dict = {}
-        for quad in self.store.quads_for_pattern(self.node, None, None, None):
+        for quad in self.engine.quads(self.node, None, None):
             graphs.setdefault((quad.predicate, quad.object), set()).add(quad.graph_name)
         grouped: dict = {}
         for (predicate, obj), in_graphs in graphs.items():
@@ -199,8 +204,7 @@ class Page:
         query = f"""SELECT DISTINCT ?claim ?entity WHERE {{
             {{ ?claim <{kg}claimAbout> ?entity }} UNION {{ ?claim <{RDF}object> ?entity ; a <{kg}Claim> }}
             UNION {{ ?entity a <{kg}Claim> BIND(?entity AS ?claim) }} }}"""
-        rows = self.store.query(query, substitutions={ox.Variable("entity"): self.node},
-                                use_default_graph_as_union=True)
+        rows = self.engine.select(query, {"entity": self.node})
         return [self._claim(row["claim"]) for row in sorted(rows, key=lambda r: str(r["claim"]))]
 
     def _claim(self, claim) -> dict:
@@ -235,8 +239,7 @@ class Page:
         kg = self.config.ontology_ns
         query = f"""SELECT ?event ?role ?entity WHERE {{
             ?event ?role ?entity . ?role <{RDFS}subPropertyOf>* <{kg}participant> }}"""
-        rows = self.store.query(query, substitutions={ox.Variable("entity"): self.node},
-                                use_default_graph_as_union=True)
+        rows = self.engine.select(query, {"entity": self.node})
         roles: dict = {}
         for row in rows:
             roles.setdefault(row["event"], set()).add(row["role"])
@@ -258,7 +261,7 @@ class Page:
         kg = self.config.ontology_ns
         skip = {kg + "claimAbout", RDF + "object", RDF + "subject"}
         grouped: dict = {}
-        for quad in self.store.quads_for_pattern(None, None, self.node, None):
+        for quad in self.engine.quads(None, None, self.node):
             if quad.predicate.value not in skip and not quad.subject.value.startswith(self.iri + "#"):
                 grouped.setdefault(quad.predicate, set()).add(quad.subject)
         return [(self.value(p), sorted((self.value(s) for s in subjects), key=lambda v: v.text))
@@ -267,7 +270,7 @@ class Page:
     def terms(self) -> list[dict]:
         """For the ontology and the schemes: every term under the IRI, with its label and definition."""
         terms = {}
-        for triple in terms_under(self.store, self.iri):
+        for triple in terms_under(self.engine, self.iri):
             if triple.subject != self.node and isinstance(triple.subject, ox.NamedNode):
                 terms.setdefault(triple.subject, None)
         result = []
@@ -284,14 +287,14 @@ class Page:
         return result
 
 
-def suggestions(config: Config, store: ox.Store, iri: str) -> list[Value]:
+def suggestions(config: Config, engine, iri: str) -> list[Value]:
     """Entities of the same folder with a similar name: the likely target of a mistyped link."""
     base = config.base
     folder = iri[len(base):].split("/", 1)[0] + "/" if iri.startswith(base) else ""
     if not folder.strip("/") or not is_iri(iri):
         return []
-    known = {q.subject.value: q.subject for q in subjects_under(store, base + folder)
-             if q.predicate.value == RDF + "type"}
+    known = {t.subject.value: t.subject for t in subjects_under(engine, base + folder)
+             if t.predicate.value == RDF + "type"}
     close = difflib.get_close_matches(iri, list(known), n=5, cutoff=0.6)
-    page = Page(config, store, iri)
+    page = Page(config, engine, iri)
     return [page.value(known[match]) for match in close]

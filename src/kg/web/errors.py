@@ -18,6 +18,8 @@ import uuid
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from ..query_engine import EngineUnavailable
+
 log = logging.getLogger("kg.web")
 
 #: WSGI environ key of the request's id.
@@ -26,6 +28,7 @@ REQUEST_ID = "kg.request_id"
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(EngineUnavailable, _engine_unavailable)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -92,6 +95,11 @@ def http_error(exc: HTTPException) -> Response:
     # The exception's own headers (Allow on 405, Content-Range on 416...), minus its HTML Content-Type.
     headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
     return api_error(exc.code or 500, error, exc.description or exc.name, headers)
+
+
+def _engine_unavailable(exc: EngineUnavailable) -> Response:
+    log.error("request %s: the query engine is unavailable: %s", request_id(), exc)
+    return api_error(503, "unavailable", f"The data service is unavailable: {exc}", {"Retry-After": "5"})
 
 
 def _unexpected_error(exc: Exception) -> Response:

@@ -4,7 +4,6 @@ SPARQL, downloads). Its figures are computed once per process from the served gr
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from flask import Blueprint, current_app, render_template
 
 from .browse import indexes
@@ -15,16 +14,20 @@ from .state import current_state
 bp = Blueprint("home", __name__)
 
 GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+DEFAULT_SIZE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 _sizes: dict[str, tuple] = {}
 
 
 def graph_sizes() -> tuple[list[tuple[str, int]], int, int]:
-    dataset = current_state().dataset
-    if dataset.etag not in _sizes:
-        graphs = [(row["g"].value, int(row["n"].value)) for row in dataset.store.query(GRAPH_SIZES)]
-        default_size = sum(1 for _ in dataset.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-        _sizes[dataset.etag] = (graphs, default_size, len(dataset.store))
-    return _sizes[dataset.etag]
+    """(named graph, triples) pairs, the default graph's own size, and the total: counted once per dataset."""
+    state = current_state()
+    key = state.dataset.etag
+    if key not in _sizes:
+        engine = state.engine
+        graphs = [(row["g"].value, int(row["n"].value)) for row in engine.select(GRAPH_SIZES, union=False)]
+        default_size = int(engine.select(DEFAULT_SIZE, union=False)[0]["n"].value)
+        _sizes[key] = (graphs, default_size, default_size + sum(n for _, n in graphs))
+    return _sizes[key]
 
 
 @bp.get("/")

@@ -17,7 +17,7 @@ from typing import Callable
 import pyoxigraph as ox
 from werkzeug.http import http_date, quote_etag
 
-from ..query_engine import DatasetDescription, Limits, QueryJob, QuerySyntaxError, QueryTimeout
+from ..query_engine import DatasetDescription, EngineUnavailable, Limits, QueryJob, QuerySyntaxError, QueryTimeout
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected, inspect_query, syntax_hint
 from .errors import log_protocol_error, protocol_error_text
@@ -72,6 +72,9 @@ def answer_query(call: Call, sparql: SparqlRequest) -> Reply:
         return error_reply(call, exc.status, exc.message)
     except NotAcceptable as exc:
         return error_reply(call, 406, str(exc))
+    except EngineUnavailable as exc:
+        log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
+        return error_reply(call, 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")])
 
 
 def _answer_query(call: Call, sparql: SparqlRequest) -> Reply:
@@ -136,6 +139,9 @@ def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCa
     except QuerySyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ...", plus a hint of ours
         hint = syntax_hint(job.query)
         return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}.{' ' + hint if hint else ''}")
+    except EngineUnavailable as exc:
+        log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
+        return error_reply(call, 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")])
     if cache is None:
         return result_reply(call, result, fmt, etag)
     if key is not None:

@@ -44,11 +44,12 @@ def _void(name: str) -> ox.NamedNode:
 
 
 class ServiceDescription:
-    def __init__(self, store: ox.Store, config: Config):
-        self._store = store
+    def __init__(self, engine, config: Config):
+        self._engine = engine  # a kg.query_engine.QueryEngine
         self._config = config
         self._lock = threading.Lock()
         self._stats: dict | None = None
+        self._stats_etag: str | None = None  # the data version they were counted on
 
     def triples(self, endpoint: str) -> list[ox.Triple]:
         service = ox.BlankNode("service")
@@ -97,17 +98,18 @@ class ServiceDescription:
 
     def _statistics(self) -> dict:
         """{graph IRI, or None for the (union) default graph: {statistic: count}}."""
+        etag = self._engine.version().etag
         with self._lock:
-            if self._stats is None:
+            if self._stats is None or self._stats_etag != etag:  # a store's new release: count again
                 self._stats = self._count_named_graphs()
                 self._stats[None] = self._count_union()
+                self._stats_etag = etag
             return self._stats
 
     def _count_named_graphs(self) -> dict:
-        stats: dict = {g.value: dict.fromkeys(_STAT_NAMES, 0) for g in self._store.named_graphs()
-                       if isinstance(g, ox.NamedNode)}
+        stats: dict = {g: dict.fromkeys(_STAT_NAMES, 0) for g in self._engine.named_graphs()}
         for query in (_STATS, _CLASSES):
-            for row in self._store.query(query):
+            for row in self._engine.select(query, union=False):
                 counts = stats.setdefault(row["g"].value, dict.fromkeys(_STAT_NAMES, 0))
                 counts.update({name: int(row[name].value) for name in _STAT_NAMES if _bound(row, name)})
         return stats
@@ -116,16 +118,13 @@ class ServiceDescription:
         counts = dict.fromkeys(_STAT_NAMES, 0)
         for query in (_STATS, _CLASSES):  # the same queries over the default graph the endpoint answers from
             query = query.replace("GRAPH ?g {", "{").replace("SELECT ?g", "SELECT").replace("GROUP BY ?g", "")
-            for row in self._store.query(query, use_default_graph_as_union=True):
+            for row in self._engine.select(query):
                 counts.update({name: int(row[name].value) for name in _STAT_NAMES if _bound(row, name)})
         return counts
 
 
-def _bound(row: ox.QuerySolution, name: str) -> bool:
-    try:
-        return row[name] is not None
-    except (KeyError, IndexError):  # the variable is not in this query
-        return False
+def _bound(row: dict, name: str) -> bool:
+    return row.get(name) is not None  # absent: the variable is not in this query
 
 
 _XSD_INTEGER = ox.NamedNode(vocab.XSD + "integer")

@@ -38,8 +38,9 @@ class Reader:
     claim_count: int
 
 
-def source_text(store: ox.Store, iri: str) -> str | None:
-    for quad in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(SCHEMA_TEXT), None, None):
+def source_text(engine, iri: str) -> str | None:
+    """The stored text of a source document, from the query engine (kg.query_engine)."""
+    for quad in engine.quads(ox.NamedNode(iri), ox.NamedNode(SCHEMA_TEXT), None):
         if isinstance(quad.object, ox.Literal):
             return quad.object.value
     return None

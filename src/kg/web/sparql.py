@@ -20,7 +20,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.sansio.utils import get_current_url
 from werkzeug.wsgi import get_host
 
-from ..query_engine import READ_GRAPH, DatasetDescription, QueryJob
+from ..query_engine import READ_GRAPH, DatasetDescription, EngineUnavailable, QueryJob
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected
 from .errors import REQUEST_ID
@@ -77,6 +77,9 @@ class SparqlEndpoint:
             return error_reply(call, exc.status, exc.message)
         except NotAcceptable as exc:
             return error_reply(call, 406, str(exc))
+        except EngineUnavailable as exc:
+            log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
+            return error_reply(call, 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")])
 
 
 def _send(reply: Reply, call: Call, start_response):

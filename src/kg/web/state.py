@@ -16,7 +16,7 @@ from ..catalog import Catalog
 from ..names import NameIndex
 from ..query_engine import QueryEngine
 from ..reconcile import ReconciliationService
-from .dataset import Dataset
+from .dataset import Dataset, StoreDataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 
@@ -26,7 +26,7 @@ _KEY = "kg"  # the one app.extensions entry
 @dataclass
 class AppState:
     config: Config
-    dataset: Dataset  # the served files, their store, validators for HTTP caching
+    dataset: Dataset | StoreDataset  # the served files, their store, validators for HTTP caching
     engine: QueryEngine  # evaluates the SPARQL protocol's queries
     answer_cache: ResultCache  # serialized answers of repeatable queries; one per worker process
     description: ServiceDescription  # the endpoint's service description and VoID statistics
