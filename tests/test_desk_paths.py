@@ -1,0 +1,99 @@
+"""kg.desk.paths: every evidence path up to a length, shortest first, with filters."""
+
+import pytest
+from desk_fixtures import BASE, real, small
+
+from kg.desk.paths import PathFinder, PathQueryError
+
+
+def labels(evidence, path):
+    return [evidence.label(n) for n in path.nodes]
+
+
+def test_paths_never_pass_through_a_topic_and_keep_allegations():
+    finder = PathFinder(small())
+    search = finder.search("person/alice", "person/carol")
+    # Alice -> meeting -> Bob -> alleged meeting -> Carol; not Alice -> statement -> weather -> statement -> Carol.
+    assert [labels(small(), p) for p in search.paths] == [
+        ["Alice", "Alice meets Bob", "Bob", "Bob allegedly meets Carol", "Carol"]]
+    path = search.paths[0]
+    assert path.weakest == "alleged" and path.hedged
+    assert [h.status for h in path.hops] == ["reported", "reported", "alleged", "alleged"]
+
+
+def test_a_topic_may_end_a_path():
+    search = PathFinder(small()).search("person/alice", "topic/weather")
+    assert [p.length for p in search.paths] == [2]
+
+
+def test_weakest_status_filter_drops_alleged_hops():
+    search = PathFinder(small()).search("person/alice", "person/carol", weakest="reported")
+    assert search.paths == []
+
+
+def test_as_of_keeps_only_what_had_certainly_happened():
+    finder = PathFinder(small())
+    assert finder.search("person/alice", "person/bob", as_of="2017-05-10").paths
+    assert not finder.search("person/alice", "person/bob", as_of="2017-05-09").paths  # early May: maybe not yet
+    assert not finder.search("person/alice", "person/carol", as_of="2017-05").paths
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"start": "nobody", "end": "person/bob"}, "'from': no entity 'nobody'"),
+    ({"start": "person/bob", "end": "person/bob"}, "same entity"),
+    ({"start": "person/alice", "end": "person/bob", "max_length": 0}, "between 1 and"),
+    ({"start": "person/alice", "end": "person/bob", "weakest": "rumoured"}, "unknown status"),
+    ({"start": "person/alice", "end": "person/bob", "as_of": "May 2017"}, "as of: not a date"),
+])
+def test_bad_searches_say_why(kwargs, message):
+    with pytest.raises(PathQueryError, match=message):
+        PathFinder(small()).search(**kwargs)
+
+
+def test_trump_to_kislyak():
+    evidence = real()
+    search = PathFinder(evidence).search("person/donald-trump", "person/sergey-kislyak")
+    lengths = [p.length for p in search.paths]
+    assert lengths == sorted(lengths) and max(lengths) <= 4 and search.complete
+    shortest = {tuple(labels(evidence, p)) for p in search.paths if p.length == 2}
+    assert shortest == {
+        ("Donald Trump", "Trump meets Lavrov and Kislyak in the Oval Office", "Sergey Kislyak"),
+        ("Donald Trump", "Trump divulges classified intelligence on the Islamic State to Lavrov and Kislyak",
+         "Sergey Kislyak")}
+    via_flynn = [p for p in search.paths if BASE + "person/michael-flynn" in p.nodes]
+    assert via_flynn and all(p.hedged for p in via_flynn)  # the warnings about Flynn are claims of those who warned
+
+
+def test_eric_trump_to_russia_is_a_claim_not_a_fact():
+    evidence = real()
+    search = PathFinder(evidence).search("person/eric-trump", "country/russia")
+    first = search.paths[0]
+    assert first.length == 2 and first.weakest == "claimed"
+    assert evidence.nodes[first.nodes[1]].label.startswith("Funding of renovations")
+    assert [h.link.predicate for h in first.hops] == ["beneficiary", "fundingSource"]
+    reported_only = PathFinder(evidence).search("person/eric-trump", "country/russia", weakest="reported")
+    assert all(not p.hedged for p in reported_only.paths)
+    assert all(evidence.nodes[first.nodes[1]].iri not in p.nodes for p in reported_only.paths)
+
+
+def test_kushner_to_the_fbi():
+    evidence = real()
+    search = PathFinder(evidence).search("person/jared-kushner", "org/fbi")
+    assert labels(evidence, search.paths[0]) == ["Jared Kushner", "FBI investigation of Jared Kushner", "FBI"]
+    assert search.paths[0].weakest == "reported"
+    assert search.paths[0].hops[0].link.claims[0].reported_by == (BASE + "group/several-news-outlets",)
+
+
+def test_no_path_in_the_real_graph_passes_a_status_class_or_topic():
+    evidence = real()
+    finder = PathFinder(evidence)
+    for a, b in [("person/donald-trump", "person/vladimir-putin"), ("person/james-comey", "country/russia")]:
+        for path in finder.search(a, b).paths:
+            inner = [evidence.nodes[n].kind for n in path.nodes[1:-1]]
+            assert not set(inner) & {"topic", "place", "position", "law", "info", "amount", "source"}
+            assert all(h.link.claims for h in path.hops)
+
+
+def test_as_of_on_the_real_graph():
+    search = PathFinder(real()).search("person/donald-trump", "person/sergey-kislyak", as_of="2017-04")
+    assert all(BASE + "event/2017-05-oval-office-meeting" not in p.nodes for p in search.paths)
