@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 from ..query import named_queries
 from .state import current_state
@@ -30,3 +30,9 @@ def index():
         "home.html", config=config, graphs=graphs, default_size=default_size,
         total=len(dataset.store), queries=queries,
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages without a <link rel=icon> (plain-text answers...)."""
+    return current_app.send_static_file("favicon.svg")
