@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from .dates import Span
-from .model import HEDGED, RANK, Claim, Evidence, Link, Node, ordered
+from ..catalog import Claim
+from .model import HEDGED, Evidence, Link, Node, ordered, weakest_of
 
 #: Kinds of node drawn in the picture.
 ACTOR_KINDS = ("person", "org", "group", "country")
@@ -50,7 +51,7 @@ class Edge:
     label: str  # what connects them, in words
     status: str  # the weakest of what the two ends rest on: the colour
     statuses: tuple[str, ...]  # every status of the evidence
-    via: str | None  # the event's IRI (None for a relation)
+    via: str | None  # the event's id (None for a relation)
     roles: tuple[str, str]  # role of source, role of target
     date_text: str | None
     span: Span | None
@@ -72,8 +73,8 @@ class Network:
         """Cytoscape.js elements plus the evidence of each, as plain JSON-able data."""
         return {
             "nodes": [{"data": {
-                "id": v.node.iri, "label": v.node.label, "kind": v.node.kind, "href": evidence.href(v.node.iri),
-                "statuses": list(v.node.statuses), "degree": v.degree, "description": v.node.description,
+                "id": v.node.id, "label": v.node.label, "kind": v.node.kind, "href": evidence.href(v.node.id),
+                "statuses": list(v.node.statuses), "degree": v.degree, "description": v.node.entity.description,
                 "claims": [claim_json(evidence, c) for c in v.node.claims],
             }} for v in self.vertices],
             "edges": [{"data": {
@@ -89,7 +90,7 @@ class Network:
 
 def claim_json(evidence: Evidence, claim: Claim) -> dict:
     return {
-        "href": evidence.href(claim.iri), "status": claim.status, "quote": claim.quote,
+        "href": evidence.href(claim.id), "status": claim.status, "quote": claim.quote,
         "start": claim.start, "end": claim.end,
         "reportedBy": [{"label": evidence.label(i), "href": evidence.href(i)} for i in claim.reported_by],
         "accordingTo": [{"label": evidence.label(i), "href": evidence.href(i)} for i in claim.according_to],
@@ -99,18 +100,13 @@ def claim_json(evidence: Evidence, claim: Claim) -> dict:
 
 def event_kind(node: Node) -> str:
     for cls, kind in EVENT_KINDS:
-        if cls in node.classes:
+        if cls in node.entity.all_types:
             return kind
     return "event"
 
 
-def weakest(*statuses: str | None) -> str:
-    known = [s for s in statuses if s]
-    return max(known, key=lambda s: RANK.get(s, 99)) if known else "reported"
-
-
 def build_network(evidence: Evidence) -> Network:
-    actors = {iri for iri, n in evidence.nodes.items() if n.kind in ACTOR_KINDS}
+    actors = {nid for nid, n in evidence.nodes.items() if n.kind in ACTOR_KINDS}
     edges: list[Edge] = []
     for node in evidence.nodes.values():
         if node.is_event:
@@ -125,11 +121,11 @@ def build_network(evidence: Evidence) -> Network:
 
 
 def _event_edges(evidence: Evidence, event: Node, actors: set[str]) -> list[Edge]:
-    parties = [link for link in evidence.outgoing.get(event.iri, ())
+    parties = [link for link in evidence.outgoing.get(event.id, ())
                if link.predicate in PARTY_ROLES and link.object in actors]
     # Agents are also connected with whom the event is about (Yates warns Trump *about Flynn*).
     agents = [link for link in parties if link.predicate == "agent"]
-    about = [link for link in evidence.outgoing.get(event.iri, ())
+    about = [link for link in evidence.outgoing.get(event.id, ())
              if link.predicate == "concerns" and link.object in actors]
     pairs = list(combinations(parties, 2)) + [(a, c) for a in agents for c in about]
     if not parties:  # no one acted: what it is about is what it connects (rumours of the Trump-Putin relationship)
@@ -140,13 +136,13 @@ def _event_edges(evidence: Evidence, event: Node, actors: set[str]) -> list[Edge
             continue
         seen.add((one.object, two.object))
         claims = _union(event.claims, one.claims if not one.plain else (), two.claims if not two.plain else ())
-        status = weakest(_strongest(one), _strongest(two))
+        status = weakest_of(one.strongest, two.strongest) or "reported"
         edges.append(Edge(
-            id=f"{event.path}|{one.object}|{two.object}", source=one.object, target=two.object,
+            id=f"{event.id}|{one.object}|{two.object}", source=one.object, target=two.object,
             kind=event_kind(event), label=event.label, status=status,
-            statuses=ordered(c.status for c in claims), via=event.iri,
+            statuses=ordered(c.status for c in claims), via=event.id,
             roles=(evidence.predicate_label(one.predicate), evidence.predicate_label(two.predicate)),
-            date_text=event.date_text, span=event.when, claims=claims,
+            date_text=event.entity.date_text, span=event.when, claims=claims,
         ))
     return edges
 
@@ -175,18 +171,15 @@ def _relation_edge(evidence: Evidence, link: Link, basis: tuple[Link, ...], kind
     claims = _union(*(b.claims for b in basis))
     return Edge(
         id=f"{link.subject}|{link.predicate}|{link.object}", source=link.subject, target=link.object, kind=kind,
-        label=label, status=weakest(*(_strongest(b) for b in basis)), statuses=ordered(c.status for c in claims),
+        label=label, status=weakest_of(*(b.strongest for b in basis)) or "reported",
+        statuses=ordered(c.status for c in claims),
         via=None, roles=(evidence.predicate_label(link.predicate), ""), date_text=None, span=None, claims=claims,
     )
-
-
-def _strongest(link: Link) -> str | None:
-    return link.strongest
 
 
 def _union(*groups) -> tuple[Claim, ...]:
     seen = {}
     for group in groups:
         for claim in group:
-            seen.setdefault(claim.iri, claim)
+            seen.setdefault(claim.id, claim)
     return tuple(seen.values())

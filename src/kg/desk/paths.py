@@ -22,8 +22,10 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import date
 
+from ..catalog import STATUSES
+from ..names import NameIndex, is_unambiguous
 from .dates import as_of_limit, happened_by
-from .model import HEDGED, RANK, STATUSES, Evidence, Link, Node, at_least
+from .model import HEDGED, RANK, Evidence, Link, Node, at_least
 
 DEFAULT_MAX_LENGTH = 4
 MAX_LENGTH_LIMIT = 6  # longer searches are refused: the number of paths grows too fast to be useful
@@ -32,6 +34,7 @@ THROUGH_KINDS = frozenset({"person", "org", "group", "country", "event", "docume
 #: Links that connect nothing (they order events in time).
 NOT_CONNECTIONS = frozenset({"after", "before", "followedFrom"})
 MAX_FOUND = 5000  # paths enumerated at most per search (the answer says when it stopped there)
+SUGGEST_SCORE = 60.0  # name-index score (0-100) below which a candidate is not worth proposing
 
 
 class PathQueryError(ValueError):
@@ -87,11 +90,13 @@ class PathSearch:
 
 
 class PathFinder:
-    """Built once per process from the evidence; `search` answers one query."""
+    """Built once per process from the evidence; `search` answers one query. Entities are named by
+    id, IRI or name: a name goes through the name index (kg.names) and must be unambiguous."""
 
-    def __init__(self, evidence: Evidence):
+    def __init__(self, evidence: Evidence, names: NameIndex):
         self.evidence = evidence
-        self.adjacent: dict[str, list[Hop]] = {iri: [] for iri in evidence.nodes}
+        self.names = names
+        self.adjacent: dict[str, list[Hop]] = {nid: [] for nid in evidence.nodes}
         for link in evidence.links:
             if link.predicate in NOT_CONNECTIONS or not link.claims or link.subject == link.object:
                 continue
@@ -103,7 +108,7 @@ class PathFinder:
     def search(self, start: str, end: str, max_length: int = DEFAULT_MAX_LENGTH, weakest: str = STATUSES[-1],
                as_of: str | None = None) -> PathSearch:
         source, target = self._node(start, "from"), self._node(end, "to")
-        if source.iri == target.iri:
+        if source.id == target.id:
             raise PathQueryError(f"'from' and 'to' are the same entity ({source.label})")
         if not 1 <= max_length <= MAX_LENGTH_LIMIT:
             raise PathQueryError(f"max length must be between 1 and {MAX_LENGTH_LIMIT}, not {max_length}")
@@ -115,24 +120,40 @@ class PathFinder:
                 limit = as_of_limit(as_of)
             except ValueError as exc:
                 raise PathQueryError(f"as of: {exc}") from None
-        allowed = self._allowed(weakest, limit, {source.iri, target.iri})
-        paths, complete = self._enumerate(source.iri, target.iri, max_length, allowed)
+        allowed = self._allowed(weakest, limit, {source.id, target.id})
+        paths, complete = self._enumerate(source.id, target.id, max_length, allowed)
         paths.sort(key=lambda p: (p.length, RANK.get(p.weakest, 99), [self.evidence.label(n) for n in p.nodes]))
         return PathSearch(source, target, max_length, weakest, as_of, paths, complete)
 
+    def resolve(self, text: str) -> list[Node]:
+        """The node `text` names: [node] when certain, else the candidates (best first), maybe none."""
+        text = (text or "").strip()
+        path = text.lstrip("/").removesuffix(".html")
+        if path in self.evidence.nodes:
+            return [self.evidence.nodes[path]]
+        found = self.names.search(text, limit=10, min_score=SUGGEST_SCORE) if text else []
+        candidates = [c for c in found if c.id in self.evidence.nodes]
+        # A name means a person, organisation... before an event whose label mentions it ("Kislyak").
+        things = [c for c in candidates if not self.evidence.nodes[c.id].is_event] or candidates
+        nodes = [self.evidence.nodes[c.id] for c in things[:5]]
+        return nodes[:1] if is_unambiguous(things) else nodes
+
     def _node(self, text: str, which: str) -> Node:
-        node = self.evidence.resolve(text or "")
-        if node is None:
-            raise PathQueryError(f"'{which}': no entity {text!r} (give its IRI, its path such as "
-                                 "person/donald-trump, or its exact name)")
-        return node
+        found = self.resolve(text)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise PathQueryError(f"'{which}': no entity matches {text!r} (give a name, an id such as "
+                                 "person/donald-trump, or an IRI)")
+        names = "; ".join(f"{n.label} ({n.id})" for n in found)
+        raise PathQueryError(f"'{which}': {text!r} is ambiguous: {names}")
 
     def _allowed(self, weakest: str, limit: date | None, ends: set[str]):
         evidence = self.evidence
 
-        def node_ok(iri: str) -> bool:
-            node = evidence.nodes[iri]
-            if iri not in ends and node.kind not in THROUGH_KINDS:
+        def node_ok(node_id: str) -> bool:
+            node = evidence.nodes[node_id]
+            if node_id not in ends and node.kind not in THROUGH_KINDS:
                 return False
             if node.is_event:
                 if node.statuses and not at_least(node.statuses[0], weakest):
@@ -193,5 +214,5 @@ class PathFinder:
                     queue.append(nxt)
         return distance
 
-    def _passable(self, iri: str, node_ok) -> bool:
-        return node_ok(iri) and self.evidence.nodes[iri].kind in THROUGH_KINDS
+    def _passable(self, node_id: str, node_ok) -> bool:
+        return node_ok(node_id) and self.evidence.nodes[node_id].kind in THROUGH_KINDS

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .dates import Span, bar
-from .model import Claim, Evidence, Node, ordered
+from ..catalog import Claim
+from .model import Evidence, Node, ordered
 
 #: Links from an event to a node that say who or what took part in it, in display order.
 ROLE_ORDER = ("agent", "attendee", "participant", "recipient", "appointee", "dismissed", "investigator",
@@ -27,7 +28,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 class Party:
     role: str  # predicate local name
     role_label: str
-    iri: str
+    id: str
     label: str
     kind: str
     statuses: tuple[str, ...]  # of the claims this role rests on
@@ -59,23 +60,24 @@ class Timeline:
     def filtered(self, person: str | None = None, organisation: str | None = None,
                  event_type: str | None = None, status: str | None = None) -> "Timeline":
         def keep(entry: Entry) -> bool:
-            iris = {p.iri for p in entry.parties}
-            return ((not person or person in iris) and (not organisation or organisation in iris)
-                    and (not event_type or event_type in entry.node.classes)
+            ids = {p.id for p in entry.parties}
+            return ((not person or person in ids) and (not organisation or organisation in ids)
+                    and (not event_type or event_type in entry.node.entity.all_types)
                     and (not status or status in entry.statuses))
         return Timeline([e for e in self.entries if keep(e)], [e for e in self.undated if keep(e)], self.years)
 
     def choices(self, evidence: Evidence) -> dict[str, list[tuple[str, str]]]:
         """The values each filter offers: (value, label), sorted by label."""
-        parties = {p.iri: p for e in self.entries + self.undated for p in e.parties}
+        parties = {p.id: p for e in self.entries + self.undated for p in e.parties}
+
         def of(kinds):
-            return sorted(((iri, p.label) for iri, p in parties.items() if p.kind in kinds), key=lambda x: x[1])
-        types = {c for e in self.entries + self.undated for c in e.node.classes}
+            return sorted(((pid, p.label) for pid, p in parties.items() if p.kind in kinds), key=lambda x: x[1])
+        types = {c for e in self.entries + self.undated for c in e.node.entity.types}
         statuses = {s for e in self.entries + self.undated for s in e.statuses}
         return {
             "person": of(PERSON_KINDS),
             "organisation": of(ORGANISATION_KINDS),
-            "type": sorted(((t, evidence.class_labels.get(t, t)) for t in types), key=lambda x: x[1]),
+            "type": sorted(((t, evidence.class_label(t)) for t in types), key=lambda x: x[1]),
             "status": [(s, s) for s in ordered(statuses)],
         }
 
@@ -96,13 +98,13 @@ def build_timeline(evidence: Evidence) -> Timeline:
 def parties_of(evidence: Evidence, node: Node) -> list[Party]:
     rank = {role: i for i, role in enumerate(ROLE_ORDER)}
     parties = []
-    for link in evidence.outgoing.get(node.iri, ()):
+    for link in evidence.outgoing.get(node.id, ()):
         if link.predicate not in rank:
             continue
         other = evidence.nodes[link.object]
         if other.is_event:
             continue
-        parties.append(Party(link.predicate, evidence.predicate_label(link.predicate), other.iri, other.label,
+        parties.append(Party(link.predicate, evidence.predicate_label(link.predicate), other.id, other.label,
                              other.kind, link.statuses, link.plain))
     parties.sort(key=lambda p: (rank[p.role], p.label))
     return parties
@@ -113,12 +115,12 @@ def _entry(evidence: Evidence, node: Node) -> Entry:
     if node.span and node.span.precision != "bound":
         how, label = "dated", _dated_label(node)
     elif node.span:
-        how, label = "bounded", _bounds_label(node.span, node.date_text)
+        how, label = "bounded", _bounds_label(node.span, node.entity.date_text)
     elif node.derived_span:
         how, label = "ordered", _order_label(evidence, node)
     else:
         how, label = "undated", "not dated in the article"
-    entry = Entry(node, " · ".join(evidence.class_labels.get(c, c) for c in node.classes), span, label, how,
+    entry = Entry(node, " · ".join(evidence.class_label(c) for c in node.entity.types), span, label, how,
                   parties_of(evidence, node), list(node.claims))
     if span:
         first = (span.first or span.last).year
@@ -132,15 +134,16 @@ def normalized(node: Node) -> str:
     span = node.span
     if span.precision == "day":
         return f"{span.first.day} {month_label(span.first)}"
+    qualifier = node.entity.date_qualifier
     if span.precision == "month":
         words = month_label(span.first)
-        return f"{node.qualifier} {words}" if node.qualifier else words
+        return f"{qualifier} {words}" if qualifier else words
     year = str(span.first.year)
-    return f"{node.qualifier} {year}" if node.qualifier else year
+    return f"{qualifier} {year}" if qualifier else year
 
 
 def _dated_label(node: Node) -> str:
-    text, ours = node.date_text, normalized(node)
+    text, ours = node.entity.date_text, normalized(node)
     if not text:
         return ours
     words = set(text.casefold().split())
@@ -164,11 +167,11 @@ def _bounds_label(span: Span, text: str | None) -> str:
 def _order_label(evidence: Evidence, node: Node) -> str:
     words = []
     inverse = {"after": "before", "before": "after"}
-    pointing = [(inverse[link.predicate], link.subject) for link in evidence.incoming.get(node.iri, ())
+    pointing = [(inverse[link.predicate], link.subject) for link in evidence.incoming.get(node.id, ())
                 if link.predicate in inverse]
     for relation, other in dict.fromkeys(node.placed_by + pointing):
         target = evidence.nodes.get(other)
         if target is not None:
-            when = target.date_text or "itself not dated"
+            when = target.entity.date_text or "itself not dated"
             words.append(f"{relation} “{target.label}” ({when})")
     return "not dated; " + "; ".join(words)
