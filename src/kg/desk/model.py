@@ -142,6 +142,18 @@ class Evidence:
     def class_label(self, name: str) -> str:
         return self.catalog.class_labels.get(name, name)
 
+    def claim_json(self, claim: Claim) -> dict:
+        """A claim as plain data (the network's evidence panel, /api/paths, `kg paths --format json`)."""
+        def ref(node_id: str) -> dict:
+            return {"id": node_id, "label": self.label(node_id), "href": self.href(node_id)}
+        return {
+            "id": claim.id, "href": self.href(claim.id), "status": claim.status, "quote": claim.quote,
+            "start": claim.start, "end": claim.end,
+            "reportedBy": [ref(i) for i in claim.reported_by],
+            "accordingTo": [ref(i) for i in claim.according_to],
+            "source": ref(claim.source) if claim.source else None,
+        }
+
 
 def _links(catalog: Catalog, nodes: dict[str, Node]) -> list[Link]:
     reified: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)

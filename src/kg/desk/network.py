@@ -75,7 +75,7 @@ class Network:
             "nodes": [{"data": {
                 "id": v.node.id, "label": v.node.label, "kind": v.node.kind, "href": evidence.href(v.node.id),
                 "statuses": list(v.node.statuses), "degree": v.degree, "description": v.node.entity.description,
-                "claims": [claim_json(evidence, c) for c in v.node.claims],
+                "claims": [evidence.claim_json(c) for c in v.node.claims],
             }} for v in self.vertices],
             "edges": [{"data": {
                 "id": e.id, "source": e.source, "target": e.target, "kind": e.kind, "kindLabel": KIND_LABELS[e.kind],
@@ -83,19 +83,9 @@ class Network:
                 "via": evidence.href(e.via) if e.via else None, "roles": list(e.roles),
                 "date": e.date_text, "first": e.span.first.isoformat() if e.span and e.span.first else None,
                 "last": e.span.last.isoformat() if e.span and e.span.last else None,
-                "claims": [claim_json(evidence, c) for c in e.claims],
+                "claims": [evidence.claim_json(c) for c in e.claims],
             }} for e in self.edges],
         }
-
-
-def claim_json(evidence: Evidence, claim: Claim) -> dict:
-    return {
-        "href": evidence.href(claim.id), "status": claim.status, "quote": claim.quote,
-        "start": claim.start, "end": claim.end,
-        "reportedBy": [{"label": evidence.label(i), "href": evidence.href(i)} for i in claim.reported_by],
-        "accordingTo": [{"label": evidence.label(i), "href": evidence.href(i)} for i in claim.according_to],
-        "source": {"label": evidence.label(claim.source), "href": evidence.href(claim.source)} if claim.source else None,
-    }
 
 
 def event_kind(node: Node) -> str:

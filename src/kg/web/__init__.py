@@ -7,10 +7,11 @@ from flask import Flask
 
 from .. import catalog as catalog_module
 from ..config import Config, from_env
+from ..desk import build_desk
 from ..names import index_catalog
 from ..query_engine import EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
-from . import downloads, entities, errors, home, reconcile, site
+from . import downloads, entities, errors, home, network, paths, reconcile, site, timeline
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
@@ -18,7 +19,7 @@ from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
 from .state import AppState
 
-BLUEPRINTS = (home, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, downloads, reconcile, timeline, network, paths, entities)  # entities last: it owns the catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -36,6 +37,8 @@ def create_app(config: Config | None = None) -> Flask:
     state.names = index_catalog(state.catalog)
     state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
         max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
+    state.desk = build_desk(state.catalog, state.names)
+    state.page_cache = ResultCache(config.response_cache_bytes)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
