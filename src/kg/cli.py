@@ -25,6 +25,7 @@ COMMANDS = {
     "link": ("kg.commands.link", "Wikidata links: report, or propose candidates for review"),
     "diff": ("kg.commands.diff", "added and removed triples between two dumps, grouped by entity"),
     "query": ("kg.commands.query", "run a SPARQL query or a named query from queries/ on the built graph"),
+    "paths": ("kg.commands.paths", "evidence paths between two entities, shortest first, each hop with its quote"),
 }
 
 

@@ -216,3 +216,73 @@ class PathFinder:
 
     def _passable(self, node_id: str, node_ok) -> bool:
         return node_ok(node_id) and self.evidence.nodes[node_id].kind in THROUGH_KINDS
+
+
+# --------------------------------------------------------------------------- answers as data and as text
+
+
+def node_json(node: Node) -> dict:
+    return {"id": node.id, "label": node.label, "kind": node.kind, "href": "/" + node.id,
+            "statuses": list(node.statuses), "date": node.entity.date_text}
+
+
+def path_json(evidence: Evidence, path: Path) -> dict:
+    return {
+        "length": path.length, "weakest": path.weakest, "hedged": path.hedged,
+        "nodes": [node_json(evidence.nodes[n]) for n in path.nodes],
+        "hops": [{
+            "from": hop.start, "to": hop.end, "subject": hop.link.subject, "predicate": hop.link.predicate,
+            "object": hop.link.object, "relation": evidence.predicate_label(hop.link.predicate),
+            "direction": "forward" if hop.forward else "backward",
+            "status": hop.status, "statuses": list(hop.statuses), "hedged": hop.status in HEDGED,
+            "plain": hop.link.plain, "claims": [evidence.claim_json(c) for c in hop.link.claims],
+        } for hop in path.hops],
+    }
+
+
+def search_as_json(evidence: Evidence, search: PathSearch, limit: int | None = None) -> dict:
+    shown = search.paths if limit is None else search.paths[:limit]
+    return {
+        "from": node_json(search.start), "to": node_json(search.end), "max_length": search.max_length,
+        "weakest": search.weakest, "as_of": search.as_of, "complete": search.complete,
+        "count": len(search.paths), "shown": len(shown), "paths": [path_json(evidence, p) for p in shown],
+    }
+
+
+def search_as_text(evidence: Evidence, search: PathSearch, limit: int | None = None) -> str:
+    """The paths for a terminal: each hop with its relation, statuses, date as written, outlet and quote."""
+    shown = search.paths if limit is None else search.paths[:limit]
+    filters = [f"at most {search.max_length} links"]
+    if search.weakest != STATUSES[-1]:
+        filters.append(f"only {search.weakest} or stronger")
+    if search.as_of:
+        filters.append(f"only events that had certainly happened by {search.as_of}")
+    lines = [f"{len(search.paths)} path{'s' if len(search.paths) != 1 else ''} from {search.start.label} "
+             f"({search.start.id}) to {search.end.label} ({search.end.id}); {', '.join(filters)}"
+             + ("" if search.complete else f" (stopped after {MAX_FOUND})")]
+    if len(shown) < len(search.paths):
+        lines.append(f"showing the first {len(shown)}")
+    for number, path in enumerate(shown, 1):
+        lines.append("")
+        head = f"{number}. {path.length} link{'s' if path.length > 1 else ''}, weakest link {path.weakest.upper()}"
+        if path.hedged:
+            head += f": rests on what is {path.weakest}, not established"
+        lines.append(head)
+        lines.append(f"   {evidence.label(path.nodes[0])}")
+        for hop in path.hops:
+            link = hop.link
+            relation = f"{evidence.label(link.subject)} --{evidence.predicate_label(link.predicate)}--> " \
+                       f"{evidence.label(link.object)}"
+            lines.append(f"     | {relation} [{', '.join(hop.statuses)}]" + ("" if link.plain else " (only as a claim)"))
+            for claim in link.claims[:1]:
+                credit = [f"reported by {', '.join(evidence.label(i) for i in claim.reported_by)}"] \
+                    if claim.reported_by else []
+                credit += [f"according to {', '.join(evidence.label(i) for i in claim.according_to)}"] \
+                    if claim.according_to else []
+                lines.append(f"     |   \u201c{claim.quote}\u201d ({'; '.join(credit + [claim.id])})")
+            node = evidence.nodes[hop.end]
+            when = ""
+            if node.is_event:
+                when = f" ({node.entity.date_text or 'not dated'}; {', '.join(node.statuses) or 'no status'})"
+            lines.append(f"   {node.label}{when}")
+    return "\n".join(lines)

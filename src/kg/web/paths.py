@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 
 from ..desk.model import STATUSES
-from ..desk.paths import DEFAULT_MAX_LENGTH, MAX_LENGTH_LIMIT, PathQueryError, PathSearch
+from ..desk.paths import MAX_LENGTH_LIMIT, PathQueryError, PathSearch, search_as_json
+from ..desk.paths import DEFAULT_MAX_LENGTH
 from .errors import api_error
 from .evidence_view import claim_view
 from .rendered import Rendered, cached, html
@@ -65,38 +66,8 @@ def _render_json():
     except (BadParameter, PathQueryError) as exc:
         status = 404 if "no entity matches" in str(exc) else 400
         return api_error(status, "not_found" if status == 404 else "bad_request", str(exc))
-    body = jsonify(search_json(search, params["limit"])).get_data()
+    body = jsonify(search_as_json(current_state().desk.evidence, search, params["limit"])).get_data()
     return Rendered(body, "application/json")
-
-
-def search_json(search: PathSearch, limit: int) -> dict:
-    evidence = current_state().desk.evidence
-    return {
-        "from": _node_json(search.start), "to": _node_json(search.end), "max_length": search.max_length,
-        "weakest": search.weakest, "as_of": search.as_of, "complete": search.complete,
-        "count": len(search.paths), "shown": min(limit, len(search.paths)),
-        "paths": [path_json(evidence, p) for p in search.paths[:limit]],
-    }
-
-
-def _node_json(node) -> dict:
-    return {"id": node.id, "label": node.label, "kind": node.kind, "href": "/" + node.id,
-            "statuses": list(node.statuses), "date": node.entity.date_text}
-
-
-def path_json(evidence, path) -> dict:
-    return {
-        "length": path.length, "weakest": path.weakest, "hedged": path.hedged,
-        "nodes": [_node_json(evidence.nodes[n]) for n in path.nodes],
-        "hops": [{
-            "from": hop.start, "to": hop.end, "predicate": hop.link.predicate,
-            "relation": evidence.predicate_label(hop.link.predicate),
-            "direction": "forward" if hop.forward else "backward",
-            "subject": hop.link.subject, "object": hop.link.object,
-            "status": hop.status, "statuses": list(hop.statuses), "hedged": hop.status in ("claimed", "alleged", "denied"),
-            "plain": hop.link.plain, "claims": [evidence.claim_json(c) for c in hop.link.claims],
-        } for hop in path.hops],
-    }
 
 
 def _render_page():

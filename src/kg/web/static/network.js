@@ -135,7 +135,6 @@
       var cy = window.cytoscape({
         container: container,
         elements: elements,
-        wheelSensitivity: 0.3,
         style: [
           { selector: "node", style: { label: "data(label)", "font-size": 10, "text-wrap": "wrap", "text-max-width": 90,
             "text-valign": "bottom", "text-margin-y": 3, color: "#1d2127", "background-color": "#c9d3e0",
@@ -155,8 +154,9 @@
         ],
         layout: { name: "circle" }
       });
-      cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 9000; },
-                  idealEdgeLength: function () { return 70; }, numIter: 1500 }).run();
+      cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: function () { return 400000; },
+                  idealEdgeLength: function () { return 90; }, edgeElasticity: function () { return 60; },
+                  nodeOverlap: 20, gravity: 0.3, componentSpacing: 60, numIter: 2500, padding: 20 }).run();
       window.kgNetwork = cy;  // for the browser tests and the console
       cy.on("tap", "node, edge", function (evt) { select(cy, evt.target); });
       form.addEventListener("change", function () { apply(cy); });
