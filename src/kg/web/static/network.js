@@ -168,7 +168,8 @@
         a.download = "kg-network.png";
         document.body.appendChild(a);
         a.click();
-        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
       });
       document.querySelectorAll("button.show-edge").forEach(function (button) {
         button.hidden = false;
