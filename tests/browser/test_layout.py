@@ -57,3 +57,27 @@ def test_browser_gets_an_html_404_with_working_example_links(page, site, problem
         if href.startswith("/"):
             assert page.request.get(site.url(href)).status == 200, href
     check_accessibility(page)
+
+
+def test_search_box_suggests_flyn_and_opens_the_entity(page, site):
+    page.goto(site.url("/"))
+    page.locator("#site-search").fill("flyn")
+    first = page.locator("#site-search-list li").first
+    first.wait_for()
+    assert first.inner_text().startswith("Michael Flynn")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/person/michael-flynn*")
+    assert page.get_by_role("heading", level=1).inner_text() == "Michael Flynn"
+
+
+def test_search_page_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site.url("/search?q=micheal+flyn"))
+    results = page.locator("ol.results li")
+    assert results.first.locator("a").first.inner_text() == "Michael Flynn"
+    check_accessibility_nojs = page.locator("h1").inner_text()
+    assert check_accessibility_nojs == "Results for “micheal flyn”"
+    screenshot(page, "search")
+    context.close()

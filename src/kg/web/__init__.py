@@ -11,15 +11,16 @@ from ..desk import build_desk
 from ..names import index_catalog
 from ..query_engine import EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
-from . import downloads, entities, errors, home, network, paths, reconcile, site, timeline
+from . import downloads, entities, errors, home, network, paths, reconcile, search, site, timeline
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
+from .sparql_page import SparqlPage
 from .state import AppState
 
-BLUEPRINTS = (home, downloads, reconcile, timeline, network, paths, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, search, downloads, reconcile, timeline, network, paths, entities)  # entities last: catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -46,7 +47,7 @@ def create_app(config: Config | None = None) -> Flask:
     site.init_app(app, dataset.store, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
+    app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app))
     return app
 
 

@@ -31,6 +31,7 @@ from werkzeug.datastructures import MIMEAccept
 from .. import vocab
 from ..dump import with_sorted_prefixes
 from ..vocab import OA, RDF, RDFS, SCHEMA, SKOS, WIKIDATA
+from .entity_page import EntityPages, quote_href
 from .errors import api_error
 from .protocol_formats import GRAPH_FORMATS
 from .state import current_state
@@ -349,7 +350,16 @@ class Page:
             "source": [self.value(o) for o in self.objects(claim, kg + "statedIn")],
             "quotes": quotes,
             "relation": relation,
+            "places": self._places(claim),
         }
+
+    def _places(self, claim) -> list[str]:
+        """Links to the quote's place in the source reader (anchor by offsets)."""
+        catalog = current_state().catalog
+        claim_id = claim.value[len(self.config.base):] if claim.value.startswith(self.config.base) else None
+        if catalog is None or claim_id is None:
+            return []
+        return [quote_href(c) for c in catalog.claims if c.id == claim_id and c.start is not None]
 
     def events(self) -> list[dict]:
         """Events this node takes part in (kg:participant or a subproperty), with date and status."""
@@ -405,7 +415,27 @@ class Page:
         return result
 
 
+_rendered: dict[tuple[str, str], str] = {}  # (build hash, IRI) -> the page: the data never changes while serving
+_pages: dict[int, EntityPages] = {}
+
+
 def _html(iri: str) -> str:
+    state = current_state()
+    key = (state.dataset.etag, iri)
+    if key not in _rendered:
+        _rendered[key] = _render(iri)
+    return _rendered[key]
+
+
+def _render(iri: str) -> str:
+    state = current_state()
+    entity_id = iri[len(state.config.base):] if iri.startswith(state.config.base) else None
+    catalog = state.catalog
+    if catalog is not None and entity_id in catalog.entities:
+        pages = _pages.setdefault(id(catalog), EntityPages(catalog))
+        media = {key: fmt.media_type for key, fmt in RDF_DOCS.items()}
+        return render_template("entity_page.html", v=pages.view(entity_id), doc_path="/" + entity_id,
+                               formats=list(media.items()))
     page = Page(iri)
     is_vocabulary = iri.endswith("/ontology") or iri.endswith("/")
     path = "/" + iri[len(page.config.base):].rstrip("/")
