@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Callable
 
-from ..catalog import Catalog
+from ..catalog import Catalog, Claim
 from ..names import NameIndex
 from .model import Evidence
 from .network import Network, build_network
@@ -23,8 +24,9 @@ class Desk:
     paths: PathFinder
 
 
-def build_desk(catalog: Catalog, names: NameIndex) -> Desk:
-    evidence = Evidence.from_catalog(catalog)
+def build_desk(catalog: Catalog, names: NameIndex, place_of: Callable[[Claim], str] | None = None) -> Desk:
+    """`place_of(claim)`: the link to the quote's place in its source (the web's source reader)."""
+    evidence = Evidence.from_catalog(catalog, place_of)
     network = build_network(evidence)
     elements = json.dumps(network.elements(evidence), ensure_ascii=False, separators=(",", ":"))
     return Desk(evidence, build_timeline(evidence), network, elements.encode("utf-8"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 
 from ..catalog import STATUSES, Catalog, Claim, Entity
 from .dates import Span, span_of
@@ -104,6 +105,8 @@ class Evidence:
     links: list[Link]
     outgoing: dict[str, list[Link]] = field(default_factory=dict)
     incoming: dict[str, list[Link]] = field(default_factory=dict)
+    # Where a claim's quote is read in its source (the web's source reader); default: the claim's page.
+    place_of: Callable[[Claim], str] | None = None
 
     def __post_init__(self):
         self.outgoing, self.incoming = defaultdict(list), defaultdict(list)
@@ -112,7 +115,7 @@ class Evidence:
             self.incoming[link.object].append(link)
 
     @classmethod
-    def from_catalog(cls, catalog: Catalog) -> "Evidence":
+    def from_catalog(cls, catalog: Catalog, place_of: Callable[[Claim], str] | None = None) -> "Evidence":
         nodes = {eid: Node(entity) for eid, entity in catalog.entities.items()}
         for node in nodes.values():
             e = node.entity
@@ -124,7 +127,7 @@ class Evidence:
             node.claims.sort(key=lambda c: (c.start if c.start is not None else 1 << 30, c.id))
         links = _links(catalog, nodes)
         _derive_spans(nodes)
-        return cls(catalog, nodes, links)
+        return cls(catalog, nodes, links, place_of=place_of)
 
     # ------------------------------------------------------------------ helpers for the views
 
@@ -142,12 +145,16 @@ class Evidence:
     def class_label(self, name: str) -> str:
         return self.catalog.class_labels.get(name, name)
 
+    def place(self, claim: Claim) -> str:
+        return self.place_of(claim) if self.place_of else self.href(claim.id)
+
     def claim_json(self, claim: Claim) -> dict:
         """A claim as plain data (the network's evidence panel, /api/paths, `kg paths --format json`)."""
         def ref(node_id: str) -> dict:
             return {"id": node_id, "label": self.label(node_id), "href": self.href(node_id)}
         return {
-            "id": claim.id, "href": self.href(claim.id), "status": claim.status, "quote": claim.quote,
+            "id": claim.id, "href": self.href(claim.id), "place": self.place(claim), "status": claim.status,
+            "quote": claim.quote,
             "start": claim.start, "end": claim.end,
             "reportedBy": [ref(i) for i in claim.reported_by],
             "accordingTo": [ref(i) for i in claim.according_to],

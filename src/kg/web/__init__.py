@@ -13,6 +13,7 @@ from ..query_engine import EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
 from . import downloads, entities, errors, home, network, paths, reconcile, search, site, timeline
 from .dataset import load_dataset
+from .entity_page import quote_href
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
@@ -38,7 +39,7 @@ def create_app(config: Config | None = None) -> Flask:
     state.names = index_catalog(state.catalog)
     state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
         max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
-    state.desk = build_desk(state.catalog, state.names)
+    state.desk = build_desk(state.catalog, state.names, quote_href)
     state.page_cache = ResultCache(config.response_cache_bytes)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes

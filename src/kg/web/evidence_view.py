@@ -12,12 +12,12 @@ def link(evidence: Evidence, node_id: str) -> dict:
 
 
 def claim_view(evidence: Evidence, claim: Claim) -> dict:
-    """What the `evidence` macro shows for one claim. The quote links to the claim's page, which
-    anchors it in the stored source (offsets, prefix and suffix) and links to the source."""
+    """What the `evidence` macro shows for one claim: the quote links to its place in the source
+    reader, "claim" to the claim's own page."""
     href = evidence.href(claim.id)
     return {
         "status": claim.status,
-        "quotes": [{"text": claim.quote, "href": href}] if claim.quote else [],
+        "quotes": [{"text": claim.quote, "href": evidence.place(claim)}] if claim.quote else [],
         "reported_by": [link(evidence, i) for i in claim.reported_by],
         "according_to": [link(evidence, i) for i in claim.according_to],
         "link": {"href": href},

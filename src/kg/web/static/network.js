@@ -33,7 +33,7 @@
     box.appendChild(badge(claim.status));
     if (claim.quote) {
       var q = el("blockquote");
-      var a = link("“" + claim.quote + "”", claim.href);
+      var a = link("“" + claim.quote + "”", claim.place || claim.href);
       a.className = "quote-link";
       q.appendChild(a);
       box.appendChild(q);
