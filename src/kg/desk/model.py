@@ -145,6 +145,19 @@ class Evidence:
     def class_label(self, name: str) -> str:
         return self.catalog.class_labels.get(name, name)
 
+    def claims_for(self, link: "Link") -> tuple[Claim, ...]:
+        """The claims a link rests on, those whose quote names its two ends first (for a role of an
+        event, the sentence naming the person), then in the order of the text."""
+        words = set()
+        for end in (link.subject, link.object):
+            node = self.nodes.get(end)
+            if node is not None and not node.is_event:
+                words |= {w for w in node.label.replace("'", " ").split() if len(w) > 3 and w[0].isupper()}
+
+        def rank(claim: Claim):
+            return (-sum(w in claim.quote for w in words), claim.start if claim.start is not None else 1 << 30, claim.id)
+        return tuple(sorted(link.claims, key=rank))
+
     def place(self, claim: Claim) -> str:
         return self.place_of(claim) if self.place_of else self.href(claim.id)
 

@@ -26,6 +26,7 @@ from ..catalog import STATUSES
 from ..names import NameIndex, is_unambiguous
 from .dates import as_of_limit, happened_by
 from .model import HEDGED, RANK, Evidence, Link, Node, at_least
+from .timeline import placed
 
 DEFAULT_MAX_LENGTH = 4
 MAX_LENGTH_LIMIT = 6  # longer searches are refused: the number of paths grows too fast to be useful
@@ -221,21 +222,22 @@ class PathFinder:
 # --------------------------------------------------------------------------- answers as data and as text
 
 
-def node_json(node: Node) -> dict:
+def node_json(evidence: Evidence, node: Node) -> dict:
     return {"id": node.id, "label": node.label, "kind": node.kind, "href": "/" + node.id,
-            "statuses": list(node.statuses), "date": node.entity.date_text}
+            "statuses": list(node.statuses), "date": node.entity.date_text,
+            "when": placed(evidence, node)[1] if node.is_event else None}
 
 
 def path_json(evidence: Evidence, path: Path) -> dict:
     return {
         "length": path.length, "weakest": path.weakest, "hedged": path.hedged,
-        "nodes": [node_json(evidence.nodes[n]) for n in path.nodes],
+        "nodes": [node_json(evidence, evidence.nodes[n]) for n in path.nodes],
         "hops": [{
             "from": hop.start, "to": hop.end, "subject": hop.link.subject, "predicate": hop.link.predicate,
             "object": hop.link.object, "relation": evidence.predicate_label(hop.link.predicate),
             "direction": "forward" if hop.forward else "backward",
             "status": hop.status, "statuses": list(hop.statuses), "hedged": hop.status in HEDGED,
-            "plain": hop.link.plain, "claims": [evidence.claim_json(c) for c in hop.link.claims],
+            "plain": hop.link.plain, "claims": [evidence.claim_json(c) for c in evidence.claims_for(hop.link)],
         } for hop in path.hops],
     }
 
@@ -243,7 +245,7 @@ def path_json(evidence: Evidence, path: Path) -> dict:
 def search_as_json(evidence: Evidence, search: PathSearch, limit: int | None = None) -> dict:
     shown = search.paths if limit is None else search.paths[:limit]
     return {
-        "from": node_json(search.start), "to": node_json(search.end), "max_length": search.max_length,
+        "from": node_json(evidence, search.start), "to": node_json(evidence, search.end), "max_length": search.max_length,
         "weakest": search.weakest, "as_of": search.as_of, "complete": search.complete,
         "count": len(search.paths), "shown": len(shown), "paths": [path_json(evidence, p) for p in shown],
     }
@@ -274,7 +276,7 @@ def search_as_text(evidence: Evidence, search: PathSearch, limit: int | None = N
             relation = f"{evidence.label(link.subject)} --{evidence.predicate_label(link.predicate)}--> " \
                        f"{evidence.label(link.object)}"
             lines.append(f"     | {relation} [{', '.join(hop.statuses)}]" + ("" if link.plain else " (only as a claim)"))
-            for claim in link.claims[:1]:
+            for claim in evidence.claims_for(link)[:1]:
                 credit = [f"reported by {', '.join(evidence.label(i) for i in claim.reported_by)}"] \
                     if claim.reported_by else []
                 credit += [f"according to {', '.join(evidence.label(i) for i in claim.according_to)}"] \
@@ -283,6 +285,6 @@ def search_as_text(evidence: Evidence, search: PathSearch, limit: int | None = N
             node = evidence.nodes[hop.end]
             when = ""
             if node.is_event:
-                when = f" ({node.entity.date_text or 'not dated'}; {', '.join(node.statuses) or 'no status'})"
+                when = f" ({placed(evidence, node)[1]}; {', '.join(node.statuses) or 'no status'})"
             lines.append(f"   {node.label}{when}")
     return "\n".join(lines)

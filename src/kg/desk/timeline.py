@@ -110,16 +110,21 @@ def parties_of(evidence: Evidence, node: Node) -> list[Party]:
     return parties
 
 
+def placed(evidence: Evidence, node: Node) -> tuple[str, str]:
+    """How an event is placed in time ("dated", "bounded", "ordered", "undated") and its date in
+    words: as written (with ours when they differ), its bounds, or the events it is ordered by."""
+    if node.span and node.span.precision != "bound":
+        return "dated", _dated_label(node)
+    if node.span:
+        return "bounded", _bounds_label(node.span, node.entity.date_text)
+    if node.derived_span:
+        return "ordered", _order_label(evidence, node)
+    return "undated", "not dated in the article"
+
+
 def _entry(evidence: Evidence, node: Node) -> Entry:
     span = node.when
-    if node.span and node.span.precision != "bound":
-        how, label = "dated", _dated_label(node)
-    elif node.span:
-        how, label = "bounded", _bounds_label(node.span, node.entity.date_text)
-    elif node.derived_span:
-        how, label = "ordered", _order_label(evidence, node)
-    else:
-        how, label = "undated", "not dated in the article"
+    how, label = placed(evidence, node)
     entry = Entry(node, " · ".join(evidence.class_label(c) for c in node.entity.types), span, label, how,
                   parties_of(evidence, node), list(node.claims))
     if span:

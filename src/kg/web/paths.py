@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 
 from ..desk.model import STATUSES
+from ..desk.timeline import placed
 from ..desk.paths import MAX_LENGTH_LIMIT, PathQueryError, PathSearch, search_as_json
 from ..desk.paths import DEFAULT_MAX_LENGTH
 from .errors import api_error
@@ -95,6 +96,6 @@ def _render_page():
     return html(render_template(
         "paths.html", params=params, search=search, problem=problem, candidates=candidates,
         status_order=STATUSES, max_limit=MAX_LENGTH_LIMIT, examples=EXAMPLES, ev=desk.evidence,
-        claim_view=lambda c: claim_view(desk.evidence, c),
+        claim_view=lambda c: claim_view(desk.evidence, c), placed=placed,
         shown=search.paths[:params["limit"]] if search else [],
     ), status)
