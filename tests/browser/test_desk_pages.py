@@ -101,7 +101,7 @@ def test_paths_page_finds_trump_to_kislyak(page, site):
     hedged = page.locator("li.path.hedged").first
     assert "not established" in hedged.inner_text()
     check_accessibility(page)
-    screenshot(page, "paths-trump-kislyak")
+    screenshot(page, "paths-trump-kislyak", full_page=False)
 
 
 def test_desk_pages_fit_a_phone(page, site):
