@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from built import built_config
 
@@ -50,3 +51,10 @@ def test_bad_names_are_one_line_errors(capsys):
 def test_no_path_exits_1(capsys):
     code, out, _ = run(capsys, "person/eric-trump", "person/sergey-kislyak", "--max-length", "1")
     assert code == 1 and out.startswith("0 paths")
+
+
+def test_the_readme_example_is_what_the_command_prints(capsys):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = readme.split('$ .venv/bin/kg paths "Eric Trump" Russia --limit 1\n', 1)[1].split("```", 1)[0]
+    code, out, _ = run(capsys, "Eric Trump", "Russia", "--limit", "1")
+    assert code == 0 and out == block
