@@ -77,7 +77,11 @@ def test_event_page_lists_parties_by_role_and_claims(client):
         assert f'href="/person/{person}"' in html
     assert "Attendee" in html
     claims = section(html, "claims-heading")
-    assert claims.count("<blockquote>") == 2
+    assert claims.count("<blockquote>") == 1  # the claim on the event as a whole...
+    relationships = section(html, "rel-heading")  # ... the one on its place sits under that relationship, once
+    place_row = relationships.split('href="/place/white-house"', 1)[1].split("</li></ul></details>", 1)[0]
+    assert "claim/event-2017-05-oval-office-meeting-2" in place_row and place_row.count("<blockquote>") == 1
+    assert "claim/event-2017-05-oval-office-meeting-2" not in claims
 
 
 def test_claim_page_links_to_its_place_in_the_source(client):

@@ -35,12 +35,16 @@ def test_keyboard_reaches_search_from_the_skip_link(page, site):
     page.wait_for_url("**/search?q=flynn")
 
 
-def test_phone_width_has_no_horizontal_scroll(page, site):
+@pytest.mark.parametrize("path", ["/", "/sparql", "/search?q=kislyak", "/browse/events", "/person/michael-flynn",
+                                  "/event/2017-05-oval-office-meeting", "/source/article", "/download",
+                                  "/browse/statuses/alleged"])
+def test_phone_width_has_no_horizontal_scroll(page, site, path):
     page.set_viewport_size(PHONE)
-    page.goto(site.url("/"))
+    page.goto(site.url(path))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.locator("#site-search").is_visible()
-    screenshot(page, "home-phone")
+    if path == "/":
+        screenshot(page, "home-phone")
 
 
 @pytest.mark.parametrize("path", ["/people", "/nothing/here", "/person/nobody-at-all"])

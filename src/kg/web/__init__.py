@@ -11,9 +11,9 @@ from ..desk import build_desk
 from ..names import index_catalog
 from ..query_engine import EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
-from . import downloads, entities, errors, home, network, paths, reconcile, search, site, timeline
+from . import browse, downloads, entities, errors, home, network, paths, reconcile, search, site, timeline
 from .dataset import load_dataset
-from .entity_page import quote_href
+from .entity_view import quote_href
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
@@ -21,7 +21,7 @@ from .sparql import SparqlEndpoint
 from .sparql_page import SparqlPage
 from .state import AppState
 
-BLUEPRINTS = (home, search, downloads, reconcile, timeline, network, paths, entities)  # entities last: catch-all paths
+BLUEPRINTS = (home, search, browse, downloads, reconcile, timeline, network, paths, entities)  # entities last: catch-all
 
 
 def create_app(config: Config | None = None) -> Flask:

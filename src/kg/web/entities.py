@@ -31,8 +31,9 @@ from werkzeug.datastructures import MIMEAccept
 from .. import vocab
 from ..dump import with_sorted_prefixes
 from ..vocab import OA, RDF, RDFS, SCHEMA, SKOS, WIKIDATA
-from .entity_page import EntityPages, quote_href
+from .entity_view import EntityPages, quote_href
 from .errors import api_error
+from .source_reader import build_reader, source_text
 from .protocol_formats import GRAPH_FORMATS
 from .state import current_state
 
@@ -431,6 +432,10 @@ def _render(iri: str) -> str:
     state = current_state()
     entity_id = iri[len(state.config.base):] if iri.startswith(state.config.base) else None
     catalog = state.catalog
+    if catalog is not None and entity_id in catalog.entities and "SourceDocument" in catalog.entities[entity_id].all_types:
+        text = source_text(state.dataset.store, iri)
+        if text is not None:
+            return render_template("source_reader.html", reader=build_reader(catalog, entity_id, text))
     if catalog is not None and entity_id in catalog.entities:
         pages = _pages.setdefault(id(catalog), EntityPages(catalog))
         media = {key: fmt.media_type for key, fmt in RDF_DOCS.items()}

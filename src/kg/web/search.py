@@ -9,6 +9,8 @@ partial words ("kisl"). `find` merges its fuzzy ranking with its word-prefix com
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+import threading
+from collections import OrderedDict
 
 from flask import Blueprint, jsonify, render_template, request
 
@@ -16,6 +18,7 @@ from ..catalog import Catalog
 from ..names import NameIndex, normalise
 from .errors import api_error
 from .kinds import BY_KEY, href, kind_of
+from .page_cache import cached_page
 from .state import current_state
 
 bp = Blueprint("search", __name__)
@@ -38,6 +41,28 @@ class Hit:
     statuses: tuple[str, ...]
     score: float
     matched: str  # the name (or "description") that matched
+
+
+CACHE_SIZE = 4096
+_cache: OrderedDict = OrderedDict()  # per process; the data never changes while serving
+_lock = threading.Lock()  # gunicorn's threads share it
+
+
+def cached_find(catalog: Catalog, names: NameIndex, text: str, limit: int, kind: str | None) -> tuple[Hit, ...]:
+    """`find`, remembered for the CACHE_SIZE most recent (catalog, text, limit, kind): a search box asks
+    the same prefixes over and over."""
+    key = (id(catalog), text, limit, kind)
+    with _lock:
+        hits = _cache.get(key)
+        if hits is not None:
+            _cache.move_to_end(key)
+            return hits
+    hits = tuple(find(catalog, names, text, limit, kind))
+    with _lock:
+        _cache[key] = hits
+        if len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return hits
 
 
 def find(catalog: Catalog, names: NameIndex, text: str, limit: int = 20, kind: str | None = None) -> list[Hit]:
@@ -96,18 +121,19 @@ def api_search():
         return error
     text, kind, limit = args
     state = current_state()
-    hits = find(state.catalog, state.names, text, limit, kind)
+    hits = cached_find(state.catalog, state.names, text.strip()[:MAX_QUERY], limit, kind)
     response = jsonify(query=text, results=[{**asdict(h), "statuses": list(h.statuses)} for h in hits])
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
 
 @bp.get("/search")
+@cached_page
 def search_page():
     args, error = _arguments()
     if error:
         return error
     text, kind, limit = args
     state = current_state()
-    hits = find(state.catalog, state.names, text, limit, kind) if text.strip() else []
+    hits = cached_find(state.catalog, state.names, text.strip()[:MAX_QUERY], limit, kind) if text.strip() else []
     return render_template("search.html", search_query=text, hits=hits, kind=kind, kinds=BY_KEY)

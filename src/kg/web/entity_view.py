@@ -120,7 +120,7 @@ class EntityPages:
         view["relationships"] = self._relationships(entity_id, shown_relations)
         in_relationships = {e.link.href for g in view["relationships"] for r in g.rows for e in r.evidence}
         view["claims"] = [self.evidence(c) for c in self.catalog.claims_about.get(entity_id, ())
-                          if c.about == entity_id and href(c.id) not in in_relationships]
+                          if c.about == entity_id and not (c.is_relation and href(c.id) in in_relationships)]
         view["placement"] = self._placement_text(entity_id) if entity.is_event else ""
         return view
 
@@ -201,9 +201,10 @@ class EntityPages:
             other = obj if outgoing else subject
             label = catalog.property_labels.get(predicate, predicate)
             title = label if outgoing else INVERSE_TITLES.get(predicate, f"{label} (inverse)")
-            if not claims:  # a plain triple stated with its subject: the subject's claims are its evidence
+            own = not claims and subject == entity_id  # stated with this entity: its claims (below) hold it
+            if not claims and not own:  # stated with the other party: that party's claims are its evidence
                 claims = self.node_claims(subject)
-            statuses = sorted({c.status for c in claims})
+            statuses = sorted({c.status for c in claims}) if claims else list(catalog.entities[entity_id].statuses)
             other_ref = self.ref(other) if other in catalog.entities else Ref(str(other), "")
             grouped[title].append(Row(other_ref, statuses=statuses, evidence=[self.evidence(c) for c in claims]))
         return [Group(title[:1].upper() + title[1:], rows) for title, rows in sorted(grouped.items())]
