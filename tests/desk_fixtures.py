@@ -1,4 +1,5 @@
-"""The evidence of tests/data/desk/small.trig and of the real build, read once per session."""
+"""The desk's evidence on tests/data/desk/small.trig (plain functions, cached) and on the real build
+(session fixtures over conftest's `built` and `built_store`: import them into a test module to use them)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from kg import catalog
 from kg.config import from_env
@@ -24,20 +26,8 @@ def small_catalog():
 
 
 @functools.cache
-def real_catalog():
-    from built import built_config, built_store
-
-    return catalog.from_store(built_store(), built_config())
-
-
-@functools.cache
 def small() -> Evidence:
     return Evidence.from_catalog(small_catalog())
-
-
-@functools.cache
-def real() -> Evidence:
-    return Evidence.from_catalog(real_catalog())
 
 
 @functools.cache
@@ -45,6 +35,16 @@ def small_finder() -> PathFinder:
     return PathFinder(small(), index_catalog(small_catalog()))
 
 
-@functools.cache
-def real_finder() -> PathFinder:
-    return PathFinder(real(), index_catalog(real_catalog()))
+@pytest.fixture(scope="session")
+def real_catalog(built, built_store):
+    return catalog.from_store(built_store, built)
+
+
+@pytest.fixture(scope="session")
+def real(real_catalog) -> Evidence:
+    return Evidence.from_catalog(real_catalog)
+
+
+@pytest.fixture(scope="session")
+def real_finder(real, real_catalog) -> PathFinder:
+    return PathFinder(real, index_catalog(real_catalog))

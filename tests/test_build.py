@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-from built import built_config
 from kg.config import PROJECT_ROOT
 
 
@@ -17,12 +16,12 @@ def kg(*args, env_root=None, build_dir=None):
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(tmp_path_factory, built):
     """A copy of the project's ontology, data and a good build of them."""
     root = tmp_path_factory.mktemp("project")
     for folder in ("ontology", "data", "queries"):
         shutil.copytree(PROJECT_ROOT / folder, root / folder)
-    shutil.copytree(built_config().build_dir, root / "build")
+    shutil.copytree(built.build_dir, root / "build")
     return root
 
 
@@ -30,8 +29,8 @@ def snapshot(build_dir):
     return {p.relative_to(build_dir): p.read_bytes() for p in sorted(build_dir.rglob("*")) if p.is_file()}
 
 
-def test_build_writes_the_three_graphs_and_a_manifest():
-    config = built_config()
+def test_build_writes_the_three_graphs_and_a_manifest(built):
+    config = built
     manifest = json.loads((config.build_dir / "manifest.json").read_text())
     assert set(manifest["triples"]) == {"asserted", "inferred", "ontology"}
     assert all(count > 0 for count in manifest["triples"].values())
@@ -45,6 +44,13 @@ def test_build_is_deterministic(project, tmp_path):
     result = kg("build", env_root=project, build_dir=tmp_path / "again")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "again" / "dataset.nq").read_bytes() == (project / "build" / "dataset.nq").read_bytes()
+    # The FollowTheMoney and CSV exports of two builds are the same bytes too (the VoID differs: it has the build time).
+    exports = sorted(p.name for p in (project / "build" / "downloads").iterdir()
+                     if p.name.endswith((".ftm.json", ".ftm.json.gz", ".csv", "-datapackage.json")))
+    assert len(exports) == 8
+    for name in exports:
+        assert (tmp_path / "again" / "downloads" / name).read_bytes() == \
+            (project / "build" / "downloads" / name).read_bytes(), name
 
 
 def _break_and_build(project, path, text):

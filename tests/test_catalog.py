@@ -6,17 +6,17 @@ import csv
 
 import pytest
 
-from built import built_config, built_store
 from kg import catalog as catalog_module
+from kg.config import from_env
 
 
 @pytest.fixture(scope="module")
-def catalog():
-    return catalog_module.from_store(built_store(), built_config())
+def catalog(built, built_store):
+    return catalog_module.from_store(built_store, built)
 
 
 def _mapping(kind: str) -> dict[str, str]:
-    path = built_config().data_dir / "mappings" / "wikidata.sssom.tsv"
+    path = from_env(environ={}).data_dir / "mappings" / "wikidata.sssom.tsv"
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
     return {row["subject_id"]: row["object_id"].removeprefix("wd:") for row in csv.DictReader(lines, delimiter="\t")
             if row["predicate_id"] == kind}
@@ -33,7 +33,7 @@ def test_close_matches_are_never_the_qid(catalog):
 
 
 def test_claims_keep_status_quote_and_offsets(catalog):
-    article = built_config().article_path.read_text(encoding="utf-8")
+    article = from_env(environ={}).article_path.read_text(encoding="utf-8")
     assert len(catalog.claims) == 221
     for claim in catalog.claims:
         assert claim.status in catalog_module.STATUSES

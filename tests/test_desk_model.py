@@ -1,6 +1,6 @@
 """kg.desk.model: the built graph read into nodes, claims and links with their evidence."""
 
-from desk_fixtures import real, small
+from desk_fixtures import real, real_catalog, small  # noqa: F401 (fixtures)
 
 
 def test_a_relation_known_only_from_a_claim_is_a_link_that_is_not_plain():
@@ -17,8 +17,8 @@ def test_links_carry_the_claims_of_the_event_they_rest_on():
     assert claim.reported_by == ("org/acme",) and claim.status == "reported"
 
 
-def test_status_and_class_iris_are_never_nodes():
-    for evidence in (small(), real()):
+def test_status_and_class_iris_are_never_nodes(real):
+    for evidence in (small(), real):
         assert not [i for i in evidence.nodes if i.startswith(("status/", "precision/", "claim/", "graph/"))
                     or "ontology" in i]
 
@@ -30,8 +30,8 @@ def test_undated_events_get_bounds_only_from_their_order():
     assert small().nodes["event/nothing-known"].when is None
 
 
-def test_the_real_build_keeps_every_alleged_relation_off_the_plain_triples():
-    hedged = [l for l in real().links if not l.plain]
+def test_the_real_build_keeps_every_alleged_relation_off_the_plain_triples(real):
+    hedged = [l for l in real.links if not l.plain]
     assert hedged, "the article has claimed relations (Eric Trump's funding out of Russia)"
     assert all(set(l.statuses) & {"claimed", "alleged", "denied"} for l in hedged)
     funding = [l for l in hedged if l.predicate == "fundingSource" and l.object == "country/russia"]

@@ -2,7 +2,7 @@
 
 import json
 
-from desk_fixtures import real, small
+from desk_fixtures import real, real_catalog, small  # noqa: F401 (fixtures)
 
 from kg.desk.network import build_network
 
@@ -24,15 +24,15 @@ def test_a_relation_known_only_from_a_claim_keeps_its_status():
     assert member.kind == "membership" and member.status == "claimed"
 
 
-def test_topics_are_not_drawn_and_every_edge_has_evidence():
-    for evidence in (small(), real()):
+def test_topics_are_not_drawn_and_every_edge_has_evidence(real):
+    for evidence in (small(), real):
         network = build_network(evidence)
         assert {v.node.kind for v in network.vertices} <= {"person", "org", "group", "country"}
         assert all(e.claims and all(c.quote for c in e.claims) for e in network.edges)
 
 
-def test_real_network_edges():
-    network = build_network(real())
+def test_real_network_edges(real):
+    network = build_network(real)
     kislyak = edges_between(network, "person/donald-trump", "person/sergey-kislyak")
     assert {(e.kind, e.status, e.date_text) for e in kislyak} == {
         ("meeting", "reported", "early May 2017"), ("disclosure", "reported", "early May 2017")}
@@ -44,8 +44,8 @@ def test_real_network_edges():
     assert contacts and all(e.status == "alleged" and "denied" in e.statuses for e in contacts)
 
 
-def test_elements_are_json_with_quotes_and_links():
-    evidence = real()
+def test_elements_are_json_with_quotes_and_links(real):
+    evidence = real
     elements = build_network(evidence).elements(evidence)
     json.dumps(elements)
     edge = next(e["data"] for e in elements["edges"] if e["data"]["label"].startswith("Trump meets Lavrov"))

@@ -1,7 +1,7 @@
 """kg.desk.paths: every evidence path up to a length, shortest first, with filters."""
 
 import pytest
-from desk_fixtures import real, real_finder, small, small_finder
+from desk_fixtures import real, real_catalog, real_finder, small, small_finder  # noqa: F401 (fixtures)
 
 from kg.desk.paths import PathQueryError
 
@@ -50,9 +50,9 @@ def test_bad_searches_say_why(kwargs, message):
         small_finder().search(**kwargs)
 
 
-def test_trump_to_kislyak():
-    evidence = real()
-    search = real_finder().search("person/donald-trump", "person/sergey-kislyak")
+def test_trump_to_kislyak(real_finder, real):
+    evidence = real
+    search = real_finder.search("person/donald-trump", "person/sergey-kislyak")
     lengths = [p.length for p in search.paths]
     assert lengths == sorted(lengths) and max(lengths) <= 4 and search.complete
     shortest = {tuple(labels(evidence, p)) for p in search.paths if p.length == 2}
@@ -64,29 +64,29 @@ def test_trump_to_kislyak():
     assert via_flynn and all(p.hedged for p in via_flynn)  # the warnings about Flynn are claims of those who warned
 
 
-def test_eric_trump_to_russia_is_a_claim_not_a_fact():
-    evidence = real()
-    search = real_finder().search("person/eric-trump", "country/russia")
+def test_eric_trump_to_russia_is_a_claim_not_a_fact(real_finder, real):
+    evidence = real
+    search = real_finder.search("person/eric-trump", "country/russia")
     first = search.paths[0]
     assert first.length == 2 and first.weakest == "claimed"
     assert evidence.nodes[first.nodes[1]].label.startswith("Funding of renovations")
     assert [h.link.predicate for h in first.hops] == ["beneficiary", "fundingSource"]
-    reported_only = real_finder().search("person/eric-trump", "country/russia", weakest="reported")
+    reported_only = real_finder.search("person/eric-trump", "country/russia", weakest="reported")
     assert all(not p.hedged for p in reported_only.paths)
     assert all(first.nodes[1] not in p.nodes for p in reported_only.paths)
 
 
-def test_kushner_to_the_fbi():
-    evidence = real()
-    search = real_finder().search("person/jared-kushner", "org/fbi")
+def test_kushner_to_the_fbi(real_finder, real):
+    evidence = real
+    search = real_finder.search("person/jared-kushner", "org/fbi")
     assert labels(evidence, search.paths[0]) == ["Jared Kushner", "FBI investigation of Jared Kushner", "FBI"]
     assert search.paths[0].weakest == "reported"
     assert search.paths[0].hops[0].link.claims[0].reported_by == ("group/several-news-outlets",)
 
 
-def test_no_path_in_the_real_graph_passes_a_status_class_or_topic():
-    evidence = real()
-    finder = real_finder()
+def test_no_path_in_the_real_graph_passes_a_status_class_or_topic(real_finder, real):
+    evidence = real
+    finder = real_finder
     for a, b in [("person/donald-trump", "person/vladimir-putin"), ("person/james-comey", "country/russia")]:
         for path in finder.search(a, b).paths:
             inner = [evidence.nodes[n].kind for n in path.nodes[1:-1]]
@@ -94,13 +94,13 @@ def test_no_path_in_the_real_graph_passes_a_status_class_or_topic():
             assert all(h.link.claims for h in path.hops)
 
 
-def test_as_of_on_the_real_graph():
-    search = real_finder().search("person/donald-trump", "person/sergey-kislyak", as_of="2017-04")
+def test_as_of_on_the_real_graph(real_finder):
+    search = real_finder.search("person/donald-trump", "person/sergey-kislyak", as_of="2017-04")
     assert all("event/2017-05-oval-office-meeting" not in p.nodes for p in search.paths)
 
 
-def test_names_are_resolved_through_the_name_index():
-    finder = real_finder()
+def test_names_are_resolved_through_the_name_index(real_finder):
+    finder = real_finder
     assert [n.id for n in finder.resolve("Kisliak")] == ["person/sergey-kislyak"]  # typo tolerated
     assert [n.id for n in finder.resolve("http://127.0.0.1:8000/person/donald-trump")] == ["person/donald-trump"]
     assert [n.id for n in finder.resolve("/person/eric-trump.html")] == ["person/eric-trump"]
@@ -109,6 +109,6 @@ def test_names_are_resolved_through_the_name_index():
     assert finder.resolve("zzyzx qqq") == []
 
 
-def test_an_ambiguous_name_lists_the_candidates():
+def test_an_ambiguous_name_lists_the_candidates(real_finder):
     with pytest.raises(PathQueryError, match="ambiguous: .*Donald Trump"):
-        real_finder().search("Trump", "person/sergey-kislyak")
+        real_finder.search("Trump", "person/sergey-kislyak")

@@ -1,6 +1,6 @@
 """kg.desk.timeline: dated events in order, precision as written, undated events kept apart."""
 
-from desk_fixtures import real, small
+from desk_fixtures import real, real_catalog, small  # noqa: F401 (fixtures)
 
 from kg.desk.timeline import build_timeline
 
@@ -31,8 +31,8 @@ def test_filters_by_person_type_and_status():
     assert len(meetings.entries) == 2 and not meetings.undated
 
 
-def test_real_timeline_draws_precision_as_written():
-    timeline = build_timeline(real())
+def test_real_timeline_draws_precision_as_written(real):
+    timeline = build_timeline(real)
     oval = entry(timeline, "event/2017-05-oval-office-meeting")
     assert oval.date_label == "early May 2017" and oval.how_placed == "dated"
     (year, left, width), = oval.bars
@@ -45,8 +45,8 @@ def test_real_timeline_draws_precision_as_written():
     assert testimony.date_label == "Two months later (March 2017)"  # the article's words, then ours
 
 
-def test_real_timeline_is_in_order_and_keeps_statuses():
-    timeline = build_timeline(real())
+def test_real_timeline_is_in_order_and_keeps_statuses(real):
+    timeline = build_timeline(real)
     keys = [e.when.sort_key() for e in timeline.entries]
     assert keys == sorted(keys)
     meal = entry(timeline, "event/2017-01-comey-trump-private-meal")
@@ -55,14 +55,14 @@ def test_real_timeline_is_in_order_and_keeps_statuses():
     assert contacts.statuses == ("alleged", "denied")
     inauguration = entry(timeline, "event/trump-inauguration")
     assert inauguration.how_placed == "ordered" and "not dated" in inauguration.date_label
-    assert len(timeline.entries) + len(timeline.undated) == sum(1 for n in real().nodes.values() if n.is_event)
+    assert len(timeline.entries) + len(timeline.undated) == sum(1 for n in real.nodes.values() if n.is_event)
 
 
-def test_real_timeline_person_filter():
-    timeline = build_timeline(real()).filtered(person="person/sergey-kislyak")
+def test_real_timeline_person_filter(real):
+    timeline = build_timeline(real).filtered(person="person/sergey-kislyak")
     assert {e.node.id for e in timeline.entries} == {
         "event/2016-12-flynn-kislyak-conversation", "event/2017-05-oval-office-meeting",
         "event/2017-05-trump-discloses-islamic-state-intelligence"}
-    choices = build_timeline(real()).choices(real())
+    choices = build_timeline(real).choices(real)
     assert ("person/donald-trump", "Donald Trump") in choices["person"]
     assert ("alleged", "alleged") in choices["status"]

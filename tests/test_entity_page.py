@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from built import built_config
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(built):
     from kg.web import create_app
 
-    return create_app(built_config()).test_client()
+    return create_app(built).test_client()
 
 
 def page(client, path):
@@ -84,12 +83,12 @@ def test_event_page_lists_parties_by_role_and_claims(client):
     assert "claim/event-2017-05-oval-office-meeting-2" not in claims
 
 
-def test_claim_page_links_to_its_place_in_the_source(client):
+def test_claim_page_links_to_its_place_in_the_source(client, built):
     html = page(client, "/claim/event-2017-05-oval-office-meeting-1")
     place = re.search(r'href="(/source/article#q-(\d+)-(\d+))"', html)
     assert place, "no link to the source"
     start, end = int(place.group(2)), int(place.group(3))
-    article = built_config().article_path.read_text(encoding="utf-8")
+    article = built.article_path.read_text(encoding="utf-8")
     assert "Oval Office" in article[start:end] or "Lavrov" in article[start:end]
 
 

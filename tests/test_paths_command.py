@@ -5,20 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from built import built_config
+import pytest
 
 from kg.cli import main
 
 
-def run(capsys, *args):
-    config = built_config()
-    code = main(["--build-dir", str(config.build_dir), "paths", *args])
-    out, err = capsys.readouterr()
-    return code, out, err
+@pytest.fixture
+def run(built, capsys):
+    def run_paths(*args):
+        code = main(["--build-dir", str(built.build_dir), "paths", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run_paths
 
 
-def test_trump_to_kislyak_in_the_terminal(capsys):
-    code, out, _ = run(capsys, "Donald Trump", "Kislyak", "--limit", "2")
+def test_trump_to_kislyak_in_the_terminal(run):
+    code, out, _ = run("Donald Trump", "Kislyak", "--limit", "2")
     assert code == 0
     assert out.startswith("15 paths from Donald Trump (person/donald-trump) to Sergey Kislyak")
     assert "1. 2 links, weakest link REPORTED" in out
@@ -26,35 +28,35 @@ def test_trump_to_kislyak_in_the_terminal(capsys):
     assert "(early May 2017; reported)" in out and "“" in out
 
 
-def test_an_allegation_is_told_as_one(capsys):
-    code, out, _ = run(capsys, "person/eric-trump", "country/russia", "--limit", "1")
+def test_an_allegation_is_told_as_one(run):
+    code, out, _ = run("person/eric-trump", "country/russia", "--limit", "1")
     assert code == 0 and "weakest link CLAIMED: rests on what is claimed, not established" in out
     assert "(only as a claim)" in out and "We have all the funding we need out of Russia." in out
 
 
-def test_json_and_filters(capsys):
-    code, out, _ = run(capsys, "Jared Kushner", "FBI", "--format", "json", "--weakest", "reported", "--as-of", "2017")
+def test_json_and_filters(run):
+    code, out, _ = run("Jared Kushner", "FBI", "--format", "json", "--weakest", "reported", "--as-of", "2017")
     data = json.loads(out)
     assert code == 0 and data["weakest"] == "reported" and data["as_of"] == "2017"
     assert data["paths"][0]["nodes"][1]["id"] == "event/fbi-investigation-kushner"
     assert not any(p["hedged"] for p in data["paths"])
 
 
-def test_bad_names_are_one_line_errors(capsys):
-    code, out, err = run(capsys, "Trump", "Kislyak")
+def test_bad_names_are_one_line_errors(run):
+    code, out, err = run("Trump", "Kislyak")
     assert code == 2 and not out and err.startswith("kg paths: error: 'from': 'Trump' is ambiguous: ")
     assert "Donald Trump (person/donald-trump)" in err and "Traceback" not in err
-    code, _, err = run(capsys, "zzqqx", "Kislyak")
+    code, _, err = run("zzqqx", "Kislyak")
     assert code == 2 and "no entity matches 'zzqqx'" in err
 
 
-def test_no_path_exits_1(capsys):
-    code, out, _ = run(capsys, "person/eric-trump", "person/sergey-kislyak", "--max-length", "1")
+def test_no_path_exits_1(run):
+    code, out, _ = run("person/eric-trump", "person/sergey-kislyak", "--max-length", "1")
     assert code == 1 and out.startswith("0 paths")
 
 
-def test_the_readme_example_is_what_the_command_prints(capsys):
+def test_the_readme_example_is_what_the_command_prints(run):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     block = readme.split('$ .venv/bin/kg paths "Eric Trump" Russia --limit 1\n', 1)[1].split("```", 1)[0]
-    code, out, _ = run(capsys, "Eric Trump", "Russia", "--limit", "1")
+    code, out, _ = run("Eric Trump", "Russia", "--limit", "1")
     assert code == 0 and out == block

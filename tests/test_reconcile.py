@@ -301,6 +301,15 @@ def test_data_extension_counts_allegations_as_allegations(client):
     assert {"str": "alleged"} in row["status"]
 
 
+def test_claims_on_the_events_of_a_person(client):
+    answer = extend(client, ["person/michael-flynn"], [{"id": "event_claims_total"}, {"id": "event_claims_alleged"},
+                                                       {"id": "claims_alleged"}])
+    row = answer["rows"]["person/michael-flynn"]
+    # "Flynn allegedly offers to testify in exchange for immunity": an allegation about one of his events
+    assert row["event_claims_alleged"][0]["int"] > 0 and row["claims_alleged"] == [{"int": 0}]
+    assert row["event_claims_total"][0]["int"] >= row["event_claims_alleged"][0]["int"]
+
+
 def test_event_limit_setting(client):
     answer = extend(client, ["person/donald-trump"], [{"id": "events", "settings": {"limit": 2}}])
     assert len(answer["rows"]["person/donald-trump"]["events"]) == 2
@@ -331,3 +340,56 @@ def test_preview(client):
 def test_preview_url_of_the_manifest_resolves(client):
     url = client.get("/reconcile").json["preview"]["url"].replace("{{id}}", "person%2Fjared-kushner")
     assert client.get(url.removeprefix(built_config().base.rstrip("/"))).status_code == 200
+
+
+def test_over_real_http_as_openrefine_sends_it(live_server):
+    """kg serve (gunicorn) on the built dataset: form POST of a batch, JSONP manifest, a 400 that
+    leaves the server serving, and data extension."""
+    import requests
+
+    server = live_server(built_config().dataset_path, ready_path="/reconcile")
+    url = server.url("/reconcile")
+    batch = {"q0": {"query": "Flynn, Michael", "type": "Person", "type_strict": "should"},
+             "q1": {"query": "Trump", "type": "Person", "type_strict": "should"}}
+    answer = requests.post(url, data={"queries": json.dumps(batch)}, timeout=30)
+    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert_valid("reconciliation-result-batch", answer.json())
+    assert (first(answer.json())["id"], first(answer.json())["match"]) == ("person/michael-flynn", True)
+    assert not any(c["match"] for c in answer.json()["q1"]["result"])
+    jsonp = requests.get(url, params={"callback": "cb"}, timeout=30)
+    assert jsonp.text.startswith("/**/cb(")
+    broken = requests.post(url, data={"queries": '{"q0": {"query": '}, timeout=30)
+    assert broken.status_code == 400 and broken.json()["error"] == "bad_request"
+    extended = requests.post(url, data={"extend": json.dumps({"ids": ["person/michael-flynn"],
+                                                              "properties": [{"id": "qid"}]})}, timeout=30)
+    assert extended.json()["rows"]["person/michael-flynn"]["qid"] == [{"str": "Q6834757"}]
+
+
+def _readme_block(after: str) -> list[dict]:
+    import csv
+    import io
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index(after):].split("```csv\n", 1)[1].split("```", 1)[0]
+    return list(csv.DictReader(io.StringIO(block)))
+
+
+def test_the_readme_worked_example_is_this_build_s_answer(client):
+    names = [row["name"] for row in _readme_block("**Worked example**")]
+    best = _readme_block("The best candidate of each row:")
+    result = reconcile(client, {f"q{i}": {"query": n, "type": "Person", "type_strict": "should"}
+                                for i, n in enumerate(names)})
+    for i, row in enumerate(best):
+        top = first(result, f"q{i}")
+        assert (row["name"], row["id"], row["label"], float(row["score"]), row["match"]) == \
+            (names[i], top["id"], top["name"], top["score"], str(top["match"]).lower())
+    extended = _readme_block("gives, flattened as OpenRefine adds the columns")
+    ids = [row["kg id"] for row in extended]
+    columns = ["qid", "type", "events", "claims_total", "event_claims_reported", "event_claims_alleged",
+               "event_claims_claimed", "event_claims_denied"]
+    answer = extend(client, ids, [{"id": c} for c in columns])
+    for row in extended:
+        values = answer["rows"][row["kg id"]]
+        cells = {c: "".join(str(v.get("str", v.get("int"))) for v in values[c]) for c in columns if c != "events"}
+        cells["events"] = str(len(values["events"]))
+        assert cells == {c: row[c] for c in columns}, row["kg id"]

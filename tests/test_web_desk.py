@@ -9,16 +9,14 @@ import re
 
 import pytest
 
-from built import built_config
-
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(built):
     from kg.web import create_app
 
-    return create_app(built_config()).test_client()
+    return create_app(built).test_client()
 
 
 def text(response) -> str:

@@ -7,16 +7,15 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from built import built_config
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 
 @pytest.fixture(scope="module")
-def app():
+def app(built):
     from kg.web import create_app
 
-    return create_app(built_config())
+    return create_app(built)
 
 
 @pytest.fixture(scope="module")
@@ -71,12 +70,12 @@ def test_events_index_marks_undated_events(client, catalog):
     assert page.count('<span class="pill">') >= len(undated)  # each is placed by a relation or marked undated
 
 
-def test_source_reader_highlights_every_quote_with_an_anchor(client, catalog):
+def test_source_reader_highlights_every_quote_with_an_anchor(client, catalog, built):
     page = html(client, "/source/article.html")
     anchors = set(re.findall(r'<span id="(q-\d+-\d+)" class="anchor">', page))
     expected = {f"q-{c.start}-{c.end}" for c in catalog.claims if c.source == "source/article"}
     assert anchors == expected
-    article = built_config().article_path.read_text(encoding="utf-8")
+    article = built.article_path.read_text(encoding="utf-8")
     marked = "".join(re.findall(r'<mark class="quote"[^>]*><a [^>]*>([^<]*)</a></mark>', page))
     assert "Flynn spoke with Russian ambassador Sergey Kislyak" in marked.replace("&#39;", "'")
     assert len(article) > 9000

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from built import built_config
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(built):
     from kg.web import create_app
 
-    return create_app(built_config()).test_client()
+    return create_app(built).test_client()
 
 
 def first_ids(client, q, n=1, **params):

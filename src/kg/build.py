@@ -21,8 +21,8 @@ import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from . import dump, infer, link, load, validate, vocab
+from .canonical import canonical_blank_nodes, sorted_quads
 from .config import Config
-from .dump import canonical_blank_nodes, sorted_quads
 from .errors import KgError
 
 log = logging.getLogger("kg.build")
@@ -36,6 +36,7 @@ class ValidationFailed(KgError):
 def build(config: Config, engine: str = "owlrl") -> dict:
     started = time.monotonic()
     check_target(config.build_dir)  # before the work: a build must never swap away the user's files
+    probe_target(config.build_dir)  # and say at once, not after loading and validating, if it cannot be made
     _step(1, "loading the ontology and the curated data")
     ontology = load.load_ontology(config)
     loaded = load.load_data(config, ontology)
@@ -111,6 +112,12 @@ def check_target(target: Path) -> None:
     if any(target.iterdir()) and not any((target / marker).is_file() for marker in BUILD_MARKERS):
         raise KgError("is not empty and holds no kg build (no manifest.json or dataset.nq): refusing to "
                       "replace it; choose another --build-dir", str(target))
+
+
+def probe_target(target: Path) -> None:
+    """Fail now if the staging directory beside `target` cannot be created (it is removed again)."""
+    with _staging_dir(target):
+        pass
 
 
 class _staging_dir:

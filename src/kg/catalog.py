@@ -19,16 +19,11 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from .config import Config
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "http://schema.org/"
-OA = "http://www.w3.org/ns/oa#"
-WIKIDATA = "http://www.wikidata.org/entity/"
+from .vocab import GRAPH_FOLDER, OA, OWL, RDF, RDFS, SCHEMA, SCHEME_FOLDERS, SKOS, WIKIDATA
 
 #: Classes whose members are not entities of their own (annotations and the concept schemes).
 NOT_ENTITIES = {"Claim", "EpistemicStatus", "DatePrecision"}
+_NOT_ENTITY_FOLDERS = tuple(f"{folder}/" for folder in (*SCHEME_FOLDERS, GRAPH_FOLDER))
 #: Statuses in the order of the scheme (ontology/schemes.ttl), strongest support first.
 STATUSES = ("confirmed", "admitted", "reported", "claimed", "alleged", "denied")
 
@@ -100,6 +95,7 @@ class Catalog:
     superclasses: dict[str, frozenset[str]]  # local name -> every superclass (local names, itself included)
     events_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # entity id -> event ids
     claims_about: dict[str, tuple[Claim, ...]] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # source document id -> its stored text (schema:text)
 
     def entity(self, entity_id: str) -> Entity | None:
         return self.entities.get(entity_id)
@@ -108,6 +104,14 @@ class Catalog:
         """Claims about the entity by status, every status present (zeros included), scheme order."""
         counts = dict.fromkeys(STATUSES, 0)
         for claim in self.claims_about.get(entity_id, ()):
+            counts[claim.status] = counts.get(claim.status, 0) + 1
+        return counts
+
+    def event_status_counts(self, entity_id: str) -> dict[str, int]:
+        """Claims about the events the entity takes part in (each claim once), by status, scheme order."""
+        counts = dict.fromkeys(STATUSES, 0)
+        claims = {c.id: c for event in self.events_of.get(entity_id, ()) for c in self.claims_about.get(event, ())}
+        for claim in claims.values():
             counts[claim.status] = counts.get(claim.status, 0) + 1
         return counts
 
@@ -163,7 +167,7 @@ class _Reader:
         entities = {}
         for entity_id in sorted(typed):
             classes = typed[entity_id]
-            if classes & NOT_ENTITIES or entity_id.startswith(("status/", "precision/", "graph/")):
+            if classes & NOT_ENTITIES or entity_id.startswith(_NOT_ENTITY_FOLDERS):
                 continue
             entities[entity_id] = self._entity(entity_id, classes, superclasses)
         claims = self._claims()
@@ -182,6 +186,8 @@ class _Reader:
                 if target in entities:
                     about[target].append(claim)
         catalog.claims_about = {k: tuple(v) for k, v in sorted(about.items())}
+        catalog.texts = {e.id: text for e in entities.values() if "SourceDocument" in e.all_types
+                         for text in [self._first(ox.NamedNode(e.iri), SCHEMA + "text")] if text}
         return catalog
 
     def _superclasses(self) -> dict[str, frozenset[str]]:
@@ -208,7 +214,7 @@ class _Reader:
 
     def _term_labels(self) -> tuple[dict[str, str], dict[str, str]]:
         classes, properties = {}, {}
-        owl = "http://www.w3.org/2002/07/owl#"
+        owl = OWL
         for q in self.store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), None, None):
             name = self._local(q.subject)
             if not name:

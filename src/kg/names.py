@@ -29,6 +29,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 MATCH_SCORE = 90.0  # a candidate below this is never a match
@@ -36,8 +37,8 @@ MATCH_GAP = 10.0  # ... and it must lead the next candidate by this much (unless
 SKELETON_CAP = 96.0  # a match of skeletons only (spelling variants) never reaches 100
 DESCRIPTION_CAP = 50.0
 RECALL_WEIGHT = 0.6  # a name with all the query's words and more ("Putin" in "Vladimir Putin") ranks high
-MAX_TOKENS = 12
-TOKEN_SIMILARITY = 0.75  # two words closer than this are alike  # longer queries are cut: no name is that long
+MAX_TOKENS = 8  # words of a query after the 8th are ignored (names are shorter; it bounds the work)
+TOKEN_SIMILARITY = 0.75  # two words closer than this are alike
 MIN_SCORE = 30.0  # candidates scoring less are not returned
 
 _PARENTHESES = re.compile(r"\s*[\(\[]([^()\[\]]*)[\)\]]\s*")
@@ -100,23 +101,17 @@ def token_similarity(a: str, b: str) -> float:
     return similarity if similarity >= TOKEN_SIMILARITY else 0.0
 
 
-def _aligned(query_tokens: list[str], name_tokens: list[str], memo: dict | None = None) -> float:
+def _aligned(query_tokens, name_tokens, similar=token_similarity) -> float:
     """0..1: the tokens paired one to one, best pairs first, weighed by length: a mean of the share
-    of the query found (weight RECALL_WEIGHT) and of the name found."""
+    of the query found (weight RECALL_WEIGHT) and of the name found. `similar(a, b)` gives a
+    pair's similarity (the index passes a look-up of the pairs it found alike)."""
     if not query_tokens or not name_tokens:
         return 0.0
-    memo = {} if memo is None else memo
-
-    def similarity(a: str, b: str) -> float:
-        if (a, b) not in memo:
-            memo[a, b] = token_similarity(a, b)
-        return memo[a, b]
-
-    pairs = sorted(((similarity(q, n), i, j) for i, q in enumerate(query_tokens)
-                    for j, n in enumerate(name_tokens)), reverse=True)
+    pairs = sorted(((similarity, i, j) for i, q in enumerate(query_tokens) for j, n in enumerate(name_tokens)
+                    if (similarity := similar(q, n)) > 0), reverse=True)
     used_q, used_n, matched_q, matched_n = set(), set(), 0.0, 0.0
     for similarity, i, j in pairs:
-        if similarity <= 0 or i in used_q or j in used_n:
+        if i in used_q or j in used_n:
             continue
         used_q.add(i)
         used_n.add(j)
@@ -129,7 +124,7 @@ def _aligned(query_tokens: list[str], name_tokens: list[str], memo: dict | None 
 
 def name_score(query: str, name: str) -> float:
     """0-100: how well `name` matches `query` (both raw text; see the module's description)."""
-    return _score(_Form.of(query), _Form.of(name))
+    return _score(_Form.of(query, MAX_TOKENS), _Form.of(name))
 
 
 @dataclass(frozen=True)
@@ -140,23 +135,23 @@ class _Form:
     skeleton_tokens: tuple[str, ...]
 
     @classmethod
-    def of(cls, raw: str) -> "_Form":
-        text = " ".join(normalise(raw).split()[:MAX_TOKENS])
+    def of(cls, raw: str, max_tokens: int | None = None) -> "_Form":
+        text = " ".join(normalise(raw).split()[:max_tokens])
         skel = skeleton(text)
         return cls(text, tuple(text.split()), skel, tuple(skel.split()))
 
 
-def _score(query: _Form, name: _Form, memo: dict | None = None) -> float:
+def _score(query: _Form, name: _Form, similar=token_similarity) -> float:
     if not query.text or not name.text:
         return 0.0
     if query.text == name.text:
         return 100.0
     if sorted(query.tokens) == sorted(name.tokens):
         return 98.0  # the same words in another order
-    plain = 100.0 * _aligned(list(query.tokens), list(name.tokens), memo)
+    plain = 100.0 * _aligned(query.tokens, name.tokens, similar)
     if query.skeleton == name.skeleton or sorted(query.skeleton_tokens) == sorted(name.skeleton_tokens):
         return max(plain, SKELETON_CAP)
-    spelled = 100.0 * _aligned(list(query.skeleton_tokens), list(name.skeleton_tokens), memo)
+    spelled = 100.0 * _aligned(query.skeleton_tokens, name.skeleton_tokens, similar)
     return round(max(plain, min(spelled, SKELETON_CAP) - 2.0), 1)
 
 
@@ -205,15 +200,17 @@ class NameIndex:
         self._vocabulary = sorted({t for _, _, form in self._names for t in form.tokens})
         self._skeletons = sorted({t for _, _, form in self._names for t in form.skeleton_tokens})
 
-    def _near_tokens(self, query: _Form, memo: dict) -> set[str]:
-        """Words of the names (plain or skeleton) like some word of the query; fills `memo`."""
-        near = set()
+    def _near_tokens(self, query: _Form) -> dict[tuple[str, str], float]:
+        """(query word, index word) -> similarity, for the pairs alike only (plain words and
+        skeletons); rapidfuzz scans the vocabulary, token_similarity has the last word."""
+        near = {}
         for mine, vocabulary in ((query.tokens, self._vocabulary), (query.skeleton_tokens, self._skeletons)):
             for q in set(mine):
-                for word in vocabulary:
-                    memo[q, word] = similarity = token_similarity(q, word)
+                for word, _, _ in process.extract(q, vocabulary, scorer=OSA.normalized_similarity,
+                                                  score_cutoff=TOKEN_SIMILARITY, limit=None):
+                    similarity = token_similarity(q, word)
                     if similarity > 0:
-                        near.add(word)
+                        near[q, word] = similarity
         return near
 
     def __len__(self) -> int:
@@ -231,15 +228,19 @@ class NameIndex:
         if key:
             by_id[key] = Candidate(key, self.entries[key].label, 100.0, "identifier", True,
                                    {"identifier": True})
-        query = _Form.of(text)
-        memo: dict = {}
-        near = self._near_tokens(query, memo)
+        query = _Form.of(text, MAX_TOKENS)
+        near = self._near_tokens(query)
+        near_words = {word for _, word in near}
+
+        def similar(a: str, b: str) -> float:
+            return near.get((a, b), 0.0)
+
         for entity_id, raw, form in self._names:
             if entity_id in by_id and by_id[entity_id].score == 100.0:
                 continue
-            if near.isdisjoint(form.tokens) and near.isdisjoint(form.skeleton_tokens):
+            if near_words.isdisjoint(form.tokens) and near_words.isdisjoint(form.skeleton_tokens):
                 continue  # no word of this name is like a word of the query: it scores 0
-            score = _score(query, form, memo)
+            score = _score(query, form, similar)
             if score > (by_id[entity_id].score if entity_id in by_id else 0):
                 by_id[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score,
                                              raw, score == 100.0, {"name": score})
@@ -267,12 +268,17 @@ class NameIndex:
             found[key] = Candidate(key, self.entries[key].label, 100.0, "identifier", True)
         if typed:
             for entity_id, raw, form in self._names:
-                if entity_id in found:
+                if entity_id == key:
                     continue
                 if all(any(token.startswith(t) for token in form.tokens) for t in typed):
+                    # Names mostly made of what was typed first ("kus": Jared Kushner before
+                    # "Kushner takes the job of senior advisor"); a name starting with it gets a bonus.
                     starts = form.text.startswith(" ".join(typed))
-                    found[entity_id] = Candidate(entity_id, self.entries[entity_id].label,
-                                                 100.0 if starts else 90.0, raw, starts)
+                    coverage = min(1.0, len(typed) / len(form.tokens))
+                    score = round(min(100.0, 60.0 + 35.0 * coverage + (5.0 if starts else 0.0)), 1)
+                    if entity_id not in found or score > found[entity_id].score:
+                        found[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score, raw,
+                                                     starts and coverage == 1.0)
         results = [c for c in found.values() if not wanted or wanted & self.entries[c.id].types]
         results.sort(key=lambda c: (-c.score, len(c.matched), c.name.casefold(), c.id))
         if len(results) < offset + limit and typed:

@@ -52,6 +52,10 @@ EXTEND_PROPERTIES = {
     "claims_total": ("Claims (all)", "Number of claims of the article about the entity"),
     **{f"claims_{status}": (f"Claims {status}", f"Number of claims about the entity with status {status}")
        for status in STATUSES},
+    "event_claims_total": ("Claims on its events (all)", "Number of claims about the events the entity takes part in"),
+    **{f"event_claims_{status}": (f"Claims on its events {status}",
+                                  f"Number of claims with status {status} about the events the entity takes part in")
+       for status in STATUSES},
 }
 
 
@@ -359,10 +363,10 @@ class ReconciliationService:
             events = self.catalog.events_of.get(entity_id, ())
             events = events[:limit] if limit else events
             return [{"id": e, "name": self.catalog.label(e)} for e in events]
-        counts = self.catalog.status_counts(entity_id)
-        if pid == "claims_total":
-            return [{"int": sum(counts.values())}]
-        return [{"int": counts[pid[len("claims_"):]]}]
+        on_events = pid.startswith("event_")
+        counts = (self.catalog.event_status_counts if on_events else self.catalog.status_counts)(entity_id)
+        status = pid.removeprefix("event_").removeprefix("claims_")
+        return [{"int": sum(counts.values()) if status == "total" else counts[status]}]
 
     # ------------------------------------------------------------------ preview
 
@@ -373,12 +377,14 @@ class ReconciliationService:
         if entity is None:
             return None
         counts = self.catalog.status_counts(key)
+        on_events = self.catalog.event_status_counts(key)
         return {
             "entity": entity,
             "types": [self._type(t)["name"] for t in entity.types],
             "counts": [(status, n) for status, n in counts.items() if n],
             "total": sum(counts.values()),
             "events": len(self.catalog.events_of.get(key, ())),
+            "event_counts": [(status, n) for status, n in on_events.items() if n],
         }
 
 

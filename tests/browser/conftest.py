@@ -26,8 +26,6 @@ from pathlib import Path
 
 import pytest
 
-from built import built_config
-
 CHROMIUM = Path(os.environ.get("KG_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
@@ -65,9 +63,9 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def site(live_server) -> Site:
+def site(live_server, built) -> Site:
     """A real `kg serve` of a real build (downloads included), on a free loopback port."""
-    config = built_config()
+    config = built
     server = live_server(env={"KG_BUILD_DIR": str(config.build_dir)}, ready_path="/")
     return Site(server.base)
 

@@ -97,27 +97,16 @@ def _prefix() -> str:
     return prefix
 
 
-@bp.get("/suggest/entity")
-def suggest_entity():
+@bp.get("/suggest/<any(entity, type, property):kind>")
+def suggest(kind: str):
     try:
-        types = [t for t in request.args.getlist("type") if t] or None
-        return _json(_service().suggest_entity(_prefix(), _cursor(), types))
-    except RequestError as exc:
-        return _bad(str(exc))
-
-
-@bp.get("/suggest/type")
-def suggest_type():
-    try:
-        return _json(_service().suggest_type(_prefix(), _cursor()))
-    except RequestError as exc:
-        return _bad(str(exc))
-
-
-@bp.get("/suggest/property")
-def suggest_property():
-    try:
-        return _json(_service().suggest_property(_prefix(), _cursor()))
+        prefix, cursor = _prefix(), _cursor()
+        if kind == "entity":
+            types = [t for t in request.args.getlist("type") if t] or None
+            return _json(_service().suggest_entity(prefix, cursor, types))
+        if kind == "type":
+            return _json(_service().suggest_type(prefix, cursor))
+        return _json(_service().suggest_property(prefix, cursor))
     except RequestError as exc:
         return _bad(str(exc))
 

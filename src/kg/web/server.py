@@ -1,4 +1,4 @@
-"""The web app under gunicorn (threaded workers), for `kg serve` (kg.commands.serve): on the built dataset or --data files.
+"""The web app under gunicorn (threaded workers) for `kg serve` (kg.commands.serve): the built dataset or --data files.
 
 The dataset is loaded once, in the master process, before the workers fork (they share it);
 a bad file therefore stops `kg serve` with file, line and reason instead of a worker boot

@@ -1,5 +1,6 @@
 """What every page's layout needs from the graph: the epistemic statuses (key, label, definition),
-read once when the app is created and handed to every template as `statuses`."""
+read once when the app is created and handed to every template as `statuses`; and `page_exists(path)`,
+so that the navigation links only to pages this server has."""
 
 from __future__ import annotations
 
@@ -38,3 +39,13 @@ def read_statuses(store: ox.Store, base: str) -> dict[str, Status]:
 def init_app(app: Flask, store: ox.Store, base: str) -> None:
     statuses = read_statuses(store, base)
     app.jinja_env.globals["statuses"] = statuses
+    app.jinja_env.globals["page_exists"] = lambda path: page_exists(app, path)
+
+
+def page_exists(app: Flask, path: str) -> bool:
+    """Whether a Flask route answers GET `path` (the layout links only to pages this server has)."""
+    try:
+        app.url_map.bind("localhost").match(path, "GET")
+    except Exception:  # NotFound, MethodNotAllowed, RequestRedirect: no page there
+        return False
+    return True

@@ -26,7 +26,7 @@ from flask import Flask, render_template
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from ..vocab import prefixes
+from .. import vocab
 from ..query import named_queries
 from ..query_engine import QuerySyntaxError, QueryTimeout, QueryJob
 from ..sparql_scan import QueryRejected, inspect_query
@@ -113,7 +113,7 @@ class SparqlPage:
 
     @cached_property
     def prefixes(self) -> dict[str, str]:
-        return dict(sorted(prefixes(self.state.config.base).items()))
+        return dict(sorted(vocab.prefixes(self.state.config.base).items()))
 
     def answer(self, call: Call, sparql: SparqlRequest) -> Reply:
         status, results, error = 200, None, None
