@@ -35,10 +35,10 @@ def app(make_app, build_dir):
 
 
 def broken_home(app, monkeypatch):
-    def fail(config):
+    def fail():
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(home, "named_queries", fail)
+    monkeypatch.setattr(home, "indexes", fail)
 
 
 def broken_store(app, monkeypatch):

@@ -122,14 +122,14 @@ def _document(iri: str, suffix: str, doc_path: str) -> Response:
     return response
 
 
-_rendered: dict[tuple[str, str], str] = {}  # (build hash, IRI) -> the page: the data never changes while serving
+_rendered: dict[tuple[str, str], bytes] = {}  # (build hash, IRI) -> the page: the data never changes while serving
 _views: dict[int, EntityPages] = {}
 
 
-def _html(iri: str) -> str:
+def _html(iri: str) -> bytes:
     key = (current_state().dataset.etag, iri)
     if key not in _rendered:
-        _rendered[key] = _render(iri)
+        _rendered[key] = _render(iri).encode("utf-8")
     return _rendered[key]
 
 

@@ -17,10 +17,15 @@ _pages: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def cached_page(view):
+def cached_page(view=None, *, content_type: str = "text/html; charset=utf-8", headers: tuple = ()):
+    """Decorator for a view returning its page as text (kept and sent as bytes; any Response is passed on
+    uncached). `cached_page` or `cached_page(content_type=..., headers=((name, value), ...))`."""
+    if view is None:
+        return functools.partial(cached_page, content_type=content_type, headers=headers)
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        key = (current_state().dataset.etag, request.full_path)
+        key = (id(current_state()), current_state().dataset.etag, request.full_path)
         with _lock:
             stored = _pages.get(key)
             if stored is not None:
@@ -34,7 +39,9 @@ def cached_page(view):
                 _pages[key] = stored
                 if len(_pages) > MAX_PAGES:
                     _pages.popitem(last=False)
-        return Response(stored, content_type="text/html; charset=utf-8")
+        response = Response(stored, content_type=content_type)
+        response.headers.extend(headers)
+        return response
     return wrapper
 
 

@@ -9,13 +9,14 @@ partial words ("kisl"). `find` merges its fuzzy ranking with its word-prefix com
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+import json
 import threading
 from collections import OrderedDict
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, render_template, request
 
 from ..catalog import Catalog
-from ..names import NameIndex, normalise
+from ..names import NameIndex
 from .errors import api_error
 from .kinds import BY_KEY, href, kind_of
 from .page_cache import cached_page
@@ -25,9 +26,8 @@ bp = Blueprint("search", __name__)
 
 MAX_QUERY = 200  # characters; longer text is no name
 MAX_LIMIT = 50
-PREFIX_SCORE = 88.0  # a word-prefix completion ranks below a close fuzzy match of the whole name...
-PREFIX_EXTRA_WORD = 2.0  # ... and below a shorter name the typed words complete ("flyn": Michael Flynn first)
-AGENT_BONUS = 2.0  # people, organisations and groups before events of the same score
+PREFIX_SCORE = 88.0  # a word-prefix completion ranks below a close fuzzy match of the whole name
+AGENT_BONUS = 6.0  # people, organisations and groups before events of about the same score ("flyn": Flynn first)
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,9 @@ def find(catalog: Catalog, names: NameIndex, text: str, limit: int = 20, kind: s
     scored: dict[str, tuple[float, str]] = {}
     for candidate in names.search(text, types=wanted, limit=pool):
         scored[candidate.id] = (candidate.score, candidate.matched)
-    typed = len(normalise(text).split())
     for candidate in names.prefix(text, types=wanted, limit=pool):
-        if candidate.matched == "identifier":
-            score = candidate.score
-        elif candidate.score >= 90.0:  # every typed word starts a word of the name
-            score = PREFIX_SCORE - PREFIX_EXTRA_WORD * max(0, len(normalise(candidate.matched).split()) - typed)
-        else:  # prefix() filled up with fuzzy matches: already scored above
-            continue
+        # Completions rank by how much of the name was typed (kg.names), below a close match of a whole name.
+        score = candidate.score if candidate.matched == "identifier" else min(candidate.score, PREFIX_SCORE)
         if score > scored.get(candidate.id, (0.0, ""))[0]:
             scored[candidate.id] = (score, candidate.matched)
     hits = []
@@ -115,6 +110,7 @@ def _arguments():
 
 
 @bp.get("/api/search")
+@cached_page(content_type="application/json", headers=(("Cache-Control", "public, max-age=300"),))
 def api_search():
     args, error = _arguments()
     if error:
@@ -122,9 +118,8 @@ def api_search():
     text, kind, limit = args
     state = current_state()
     hits = cached_find(state.catalog, state.names, text.strip()[:MAX_QUERY], limit, kind)
-    response = jsonify(query=text, results=[{**asdict(h), "statuses": list(h.statuses)} for h in hits])
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return json.dumps({"query": text, "results": [{**asdict(h), "statuses": list(h.statuses)} for h in hits]},
+                      ensure_ascii=False)
 
 
 @bp.get("/search")
