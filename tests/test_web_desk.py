@@ -78,12 +78,16 @@ def test_timeline_unknown_filter_value_is_a_400_page(client):
     assert response.status_code == 400 and response.get_json()["error"] == "bad_request"
 
 
-def test_pages_revalidate_with_their_etag(client):
-    first = client.get("/timeline?status=claimed", headers=BROWSER)
-    again = client.get("/timeline?status=claimed", headers={**BROWSER, "If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 304 and not again.data
-    other = client.get("/timeline?status=alleged", headers=BROWSER)
-    assert other.headers["ETag"] != first.headers["ETag"]
+def test_pages_are_kept_but_refusals_are_not(client):
+    from kg.web import page_cache
+
+    page_cache.clear()
+    bad = client.get("/paths?from=Trump&to=person/sergey-kislyak", headers=BROWSER)
+    assert bad.status_code == 400 and not page_cache._pages
+    good = client.get("/paths?from=person/donald-trump&to=person/sergey-kislyak", headers=BROWSER)
+    assert good.status_code == 200 and len(page_cache._pages) == 1
+    again = client.get("/paths?from=person/donald-trump&to=person/sergey-kislyak", headers=BROWSER)
+    assert again.data == good.data and len(page_cache._pages) == 1
 
 
 # --------------------------------------------------------------------------- network

@@ -40,7 +40,6 @@ def create_app(config: Config | None = None) -> Flask:
     state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
         max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
     state.desk = build_desk(state.catalog, state.names, quote_href)
-    state.page_cache = ResultCache(config.response_cache_bytes)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)

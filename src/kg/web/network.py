@@ -4,12 +4,12 @@ Without JavaScript the page lists every connection with its evidence."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
 from ..desk.model import STATUSES
 from ..desk.network import KIND_LABELS
 from .evidence_view import claim_view
-from .rendered import Rendered, cached, html
+from .page_cache import cached_page
 from .state import current_state
 
 bp = Blueprint("network", __name__)
@@ -21,24 +21,22 @@ LINE_STYLES = {"meeting": "solid", "communication": "solid", "disclosure": "soli
 NODE_KINDS = {"person": "person", "org": "organisation", "group": "group", "country": "country"}
 
 
-@bp.get("/network")
-def network():
-    return cached(_render)
-
-
 @bp.get("/api/network")
 def network_json():
-    return cached(lambda: Rendered(current_state().desk.network_json, "application/json"))
+    """Serialized once when the desk was built: sent as is."""
+    return Response(current_state().desk.network_json, content_type="application/json")
 
 
-def _render():
+@bp.get("/network")
+@cached_page
+def network():
     desk = current_state().desk
     evidence, net = desk.evidence, desk.network
     kinds = sorted({e.kind for e in net.edges}, key=list(KIND_LABELS).index)
     years = sorted({d.year for e in net.edges if e.span for d in (e.span.first, e.span.last) if d})
     edges = sorted(net.edges, key=lambda e: (evidence.label(e.source), evidence.label(e.target), e.label))
-    return html(render_template(
+    return render_template(
         "network.html", net=net, edges=edges, kinds=[(k, KIND_LABELS[k], LINE_STYLES[k]) for k in kinds],
         status_order=STATUSES, years=years, node_kinds=NODE_KINDS, ev=evidence,
         claim_view=lambda c: claim_view(evidence, c),
-    ))
+    )

@@ -5,7 +5,9 @@ allegation says so. Works without JavaScript; with it, the two fields suggest na
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+import json
+
+from flask import Blueprint, Response, render_template, request
 
 from ..desk.model import STATUSES
 from ..desk.timeline import placed
@@ -13,7 +15,7 @@ from ..desk.paths import MAX_LENGTH_LIMIT, PathQueryError, PathSearch, search_as
 from ..desk.paths import DEFAULT_MAX_LENGTH
 from .errors import api_error
 from .evidence_view import claim_view
-from .rendered import Rendered, cached, html
+from .page_cache import cached_page
 from .state import current_state
 
 bp = Blueprint("paths", __name__)
@@ -28,13 +30,15 @@ class BadParameter(ValueError):
 
 
 @bp.get("/paths")
+@cached_page
 def paths_page():
-    return cached(_render_page)
+    return _render_page()
 
 
 @bp.get("/api/paths")
+@cached_page(content_type="application/json")
 def paths_api():
-    return cached(_render_json)
+    return _render_json()
 
 
 def _parameters() -> dict:
@@ -67,8 +71,7 @@ def _render_json():
     except (BadParameter, PathQueryError) as exc:
         status = 404 if "no entity matches" in str(exc) else 400
         return api_error(status, "not_found" if status == 404 else "bad_request", str(exc))
-    body = jsonify(search_as_json(current_state().desk.evidence, search, params["limit"])).get_data()
-    return Rendered(body, "application/json")
+    return json.dumps(search_as_json(current_state().desk.evidence, search, params["limit"]), ensure_ascii=False)
 
 
 def _render_page():
@@ -92,10 +95,11 @@ def _render_page():
             problem = "; ".join(
                 f"“{params[w]}” " + ("is ambiguous: choose one below" if found else "matches no entity")
                 for w, found in candidates.items())
-    status = 400 if problem else 200
-    return html(render_template(
+    page = render_template(
         "paths.html", params=params, search=search, problem=problem, candidates=candidates,
         status_order=STATUSES, max_limit=MAX_LENGTH_LIMIT, examples=EXAMPLES, ev=desk.evidence,
         claim_view=lambda c: claim_view(desk.evidence, c), placed=placed,
         shown=search.paths[:params["limit"]] if search else [],
-    ), status)
+    )
+    # A page that could not answer (an unknown or ambiguous name) says why with a 400 and is not kept.
+    return Response(page, status=400, content_type="text/html; charset=utf-8") if problem else page

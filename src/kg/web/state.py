@@ -39,10 +39,8 @@ class AppState:
     catalog: Catalog | None = None
     names: NameIndex | None = None
     reconciliation: ReconciliationService | None = None
-    # The investigation desk (kg.desk: timeline, network, evidence paths), computed once from the
-    # catalog, and the per-worker cache of its rendered pages (kg.web.rendered).
+    # The investigation desk (kg.desk: timeline, network, evidence paths), computed once from the catalog.
     desk: Desk | None = None
-    page_cache: ResultCache | None = None
 
     def attach(self, app: Flask) -> None:
         app.extensions[_KEY] = self

@@ -1,5 +1,5 @@
 """/timeline: every dated event in order, filtered by person, organisation, event type and status
-with a plain GET form (no JavaScript needed). Rendered once per distinct query (kg.web.rendered)."""
+with a plain GET form (no JavaScript needed). Rendered once per distinct query (kg.web.page_cache)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 
 from .errors import api_error
 from .evidence_view import claim_view
-from .rendered import cached, html
+from .page_cache import cached_page
 from .state import current_state
 
 bp = Blueprint("timeline", __name__)
@@ -18,11 +18,8 @@ FILTERS = ("person", "organisation", "type", "status")
 
 
 @bp.get("/timeline")
+@cached_page
 def timeline():
-    return cached(_render)
-
-
-def _render():
     desk = current_state().desk
     evidence, full = desk.evidence, desk.timeline
     choices = full.choices(evidence)
@@ -39,8 +36,8 @@ def _render():
              groupby(shown.entries, key=lambda e: (e.when.first or e.when.last).year)]
     labels = {name: dict(choices[name]) for name in FILTERS}
     active = [(name, labels[name].get(value, value)) for name, value in chosen.items() if value]
-    return html(render_template(
+    return render_template(
         "timeline.html", years=years, undated=shown.undated, choices=choices, chosen=chosen, active=active,
         total=len(full.entries) + len(full.undated), count=len(shown.entries) + len(shown.undated),
         claim_view=lambda c: claim_view(evidence, c), all_years=full.years,
-    ))
+    )
