@@ -9,19 +9,18 @@ import json
 
 import pytest
 
-from built_compat import built_config, built_store, use_built  # noqa: F401 (use_built: a fixture)
 from kg import catalog as catalog_module
 from kg.export_csv import JOIN, TABLES, package_files
 
 
 @pytest.fixture(scope="module")
-def records():
-    return catalog_module.from_store(built_store(), built_config())
+def records(built, built_store):
+    return catalog_module.from_store(built_store, built)
 
 
 @pytest.fixture(scope="module")
-def files(records):
-    return dict(package_files(records, "", "2026.11.25", built_config().licence, built_config().base))
+def files(records, built):
+    return dict(package_files(records, "", "2026.11.25", built.licence, built.base))
 
 
 def rows(files, table: str) -> list[dict]:
@@ -83,8 +82,8 @@ def test_events_table_keeps_dates_as_written(files):
     assert "person/donald-trump" in table["event/2017-05-comey-firing"]["participants"].split(JOIN)
 
 
-def test_relationships_keep_status_outlet_quote_and_offsets(files, records):
-    article = built_config().article_path.read_text(encoding="utf-8")
+def test_relationships_keep_status_outlet_quote_and_offsets(files, records, built):
+    article = built.article_path.read_text(encoding="utf-8")
     table = rows(files, "relationships")
     assert len(table) == sum(1 for c in records.claims if c.is_relation)
     for row in table:
@@ -102,16 +101,16 @@ def test_claims_table(files, records):
     assert {r["status"] for r in table} == {"confirmed", "admitted", "reported", "claimed", "alleged", "denied"}
 
 
-def test_export_is_byte_deterministic(records, files):
-    again = dict(package_files(catalog_module.from_store(built_store(), built_config()), "", "2026.11.25",
-                               built_config().licence, built_config().base))
+def test_export_is_byte_deterministic(records, files, built, built_store):
+    again = dict(package_files(catalog_module.from_store(built_store, built), "", "2026.11.25",
+                               built.licence, built.base))
     assert again == files
 
 
-def test_kg_export_commands(tmp_path, capsys):
+def test_kg_export_commands(tmp_path, capsys, built):
     from kg.cli import main
 
-    config = built_config()
+    config = built
     common = ["--build-dir", str(config.build_dir)]
     assert main([*common, "export", "csv", "-o", str(tmp_path / "tables")]) == 0
     assert (tmp_path / "tables" / "datapackage.json").is_file()
@@ -128,10 +127,10 @@ def test_kg_export_without_a_build_says_so(tmp_path, capsys):
     assert "kg build" in capsys.readouterr().err
 
 
-def test_kg_export_csv_into_a_file_is_refused(tmp_path, capsys):
+def test_kg_export_csv_into_a_file_is_refused(tmp_path, capsys, built):
     from kg.cli import main
 
     target = tmp_path / "file"
     target.write_text("mine")
-    assert main(["--build-dir", str(built_config().build_dir), "export", "csv", "-o", str(target)]) == 2
+    assert main(["--build-dir", str(built.build_dir), "export", "csv", "-o", str(target)]) == 2
     assert target.read_text() == "mine"

@@ -10,7 +10,6 @@ import sys
 import pytest
 from followthemoney import model
 
-from built_compat import built_config, built_store, use_built  # noqa: F401 (use_built: a fixture)
 from kg import catalog as catalog_module
 from kg.export_ftm import ftm_entities, ftm_id
 
@@ -19,8 +18,8 @@ LINKS = {"Occupancy", "Membership", "Family", "UnknownLink", "Documentation"}
 
 
 @pytest.fixture(scope="module")
-def records():
-    return catalog_module.from_store(built_store(), built_config())
+def records(built, built_store):
+    return catalog_module.from_store(built_store, built)
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +111,8 @@ def test_people_positions_family_and_events(by_id):
     assert firing["date"] == ["2017-05"]  # as precise as the article, no invented day
 
 
-def test_wikidata_ids_come_only_from_the_reviewed_exact_matches(export):
-    path = built_config().data_dir / "mappings" / "wikidata.sssom.tsv"
+def test_wikidata_ids_come_only_from_the_reviewed_exact_matches(export, built):
+    path = built.data_dir / "mappings" / "wikidata.sssom.tsv"
     rows = csv.DictReader([l for l in path.read_text(encoding="utf-8").splitlines() if not l.startswith("#")],
                           delimiter="\t")
     exact = {ftm_id(r["subject_id"]): r["object_id"].removeprefix("wd:") for r in rows
@@ -132,6 +131,6 @@ def test_skipped_links_are_counted_not_silently_lost(export, records):
     assert exported + skipped_relations == relation_claims
 
 
-def test_export_is_byte_deterministic(records):
-    again = catalog_module.from_store(built_store(), built_config())
+def test_export_is_byte_deterministic(records, built, built_store):
+    again = catalog_module.from_store(built_store, built)
     assert ftm_entities(records).to_bytes() == ftm_entities(again).to_bytes()

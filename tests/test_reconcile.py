@@ -15,7 +15,6 @@ from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
-from built_compat import built_config, use_built  # noqa: F401 (use_built: a fixture)
 
 RECON = Path(__file__).parent / "data" / "reconciliation"
 SCHEMAS = {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in (RECON / "schemas").glob("*.json")}
@@ -61,10 +60,10 @@ def test_the_validator_rejects_the_invalid_examples(schema, path):
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(built):
     from kg.web import create_app
 
-    return create_app(built_config()).test_client()
+    return create_app(built).test_client()
 
 
 def reconcile(client, queries: dict, method: str = "post") -> dict:
@@ -80,12 +79,12 @@ def first(result: dict, key: str = "q0") -> dict:
     return result[key]["result"][0]
 
 
-def test_manifest(client):
+def test_manifest(client, built):
     response = client.get("/reconcile")
     assert response.status_code == 200 and response.mimetype == "application/json"
     manifest = response.json
     assert_valid("manifest", manifest)
-    base = built_config().base
+    base = built.base
     assert manifest["identifierSpace"] == base
     assert manifest["view"]["url"] == base + "{{id}}"
     assert {"Person", "Organization", "Event"} <= {t["id"] for t in manifest["defaultTypes"]}
@@ -213,17 +212,17 @@ def test_malformed_queries_get_400_with_a_message(client, body, words):
         assert words in response.json["message"]
 
 
-def test_batch_size_is_bounded(client):
-    limit = built_config().reconcile_max_queries
+def test_batch_size_is_bounded(client, built):
+    limit = built.reconcile_max_queries
     big = {f"q{i}": {"query": "Flynn"} for i in range(limit + 1)}
     response = client.post("/reconcile", data={"queries": json.dumps(big)})
     assert response.status_code == 400 and f"at most {limit}" in response.json["message"]
     assert len(reconcile(client, {f"q{i}": {"query": "Flynn"} for i in range(limit)})) == limit
 
 
-def test_a_huge_limit_is_cut(client):
+def test_a_huge_limit_is_cut(client, built):
     results = reconcile(client, {"q0": {"query": "Trump", "limit": 10**9}})["q0"]["result"]
-    assert 0 < len(results) <= built_config().reconcile_max_limit
+    assert 0 < len(results) <= built.reconcile_max_limit
 
 
 def test_sparql_looking_text_is_only_a_name(client):
@@ -334,20 +333,21 @@ def test_preview(client):
     page = response.get_data(as_text=True)
     assert "Sergey Kislyak" in page and "Q460281" in page and "reported" in page
     missing = client.get("/reconcile/preview?id=<script>alert(1)</script>")
-    assert missing.status_code == 404 and "<script>" not in missing.get_data(as_text=True)
+    assert missing.status_code == 404 and missing.json["error"] == "not_found"
+    assert "<script>" not in missing.get_data(as_text=True)
 
 
-def test_preview_url_of_the_manifest_resolves(client):
+def test_preview_url_of_the_manifest_resolves(client, built):
     url = client.get("/reconcile").json["preview"]["url"].replace("{{id}}", "person%2Fjared-kushner")
-    assert client.get(url.removeprefix(built_config().base.rstrip("/"))).status_code == 200
+    assert client.get(url.removeprefix(built.base.rstrip("/"))).status_code == 200
 
 
-def test_over_real_http_as_openrefine_sends_it(live_server):
+def test_over_real_http_as_openrefine_sends_it(live_server, built):
     """kg serve (gunicorn) on the built dataset: form POST of a batch, JSONP manifest, a 400 that
     leaves the server serving, and data extension."""
     import requests
 
-    server = live_server(built_config().dataset_path, ready_path="/reconcile")
+    server = live_server(built.dataset_path, ready_path="/reconcile")
     url = server.url("/reconcile")
     batch = {"q0": {"query": "Flynn, Michael", "type": "Person", "type_strict": "should"},
              "q1": {"query": "Trump", "type": "Person", "type_strict": "should"}}

@@ -148,3 +148,13 @@ def test_vendored_libraries_are_served_and_pinned(client):
         assert "MIT" in client.get(folder + "/LICENSE").get_data(as_text=True)
     page = html(client, "/sparql")
     assert not re.search(r'(src|href)="https?://', re.sub(r'<a [^>]*>', "", page)), "a page loads something remote"
+
+
+def test_every_entity_has_a_reading_page_with_its_label_and_statuses(client, catalog):
+    import html as html_module
+
+    for entity in catalog.entities.values():
+        page = html_module.unescape(html(client, f"/{entity.id}.html"))
+        assert f"<h1>{entity.label}</h1>" in page, entity.id
+        for status in entity.statuses:
+            assert f"status-{status}" in page, (entity.id, status)

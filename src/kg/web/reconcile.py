@@ -129,8 +129,7 @@ def preview():
         return _bad("id: missing (the entity to preview)")
     data = _service().preview(entity_id)
     if data is None:
-        response = Response(render_template("reconcile_preview.html", missing=entity_id[:200]), status=404,
-                            content_type="text/html; charset=utf-8")
-        return _cors(response)
+        return _cors(api_error(404, "not_found", "No entity with this id; ids look like person/michael-flynn "
+                                                 "(the id of a reconciliation candidate)."))
     return _cors(Response(render_template("reconcile_preview.html", base=current_state().config.base, **data),
                           content_type="text/html; charset=utf-8"))
