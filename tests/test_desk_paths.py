@@ -64,16 +64,16 @@ def test_trump_to_kislyak(real_finder, real):
     assert via_flynn and all(p.hedged for p in via_flynn)  # the warnings about Flynn are claims of those who warned
 
 
-def test_eric_trump_to_russia_is_a_claim_not_a_fact(real_finder, real):
-    evidence = real
+def test_eric_trump_to_russia_is_a_claim_not_a_fact(real, real_finder):
     search = real_finder.search("person/eric-trump", "country/russia")
-    first = search.paths[0]
-    assert first.length == 2 and first.weakest == "claimed"
-    assert evidence.nodes[first.nodes[1]].label.startswith("Funding of renovations")
-    assert [h.link.predicate for h in first.hops] == ["beneficiary", "fundingSource"]
+    # Eric Trump's boast, as Dodson tells it: "We have all the funding we need out of Russia."
+    funding = [p for p in search.paths if "event/2014-trump-funding-out-of-russia" in p.nodes]
+    assert funding and funding[0].length == 3 and funding[0].weakest == "claimed" and funding[0].hedged
+    assert [h.link.predicate for h in funding[0].hops] == ["agent", "concerns", "fundingSource"]
+    assert not funding[0].hops[-1].link.plain  # the funding source exists only as a claim
     reported_only = real_finder.search("person/eric-trump", "country/russia", weakest="reported")
-    assert all(not p.hedged for p in reported_only.paths)
-    assert all(first.nodes[1] not in p.nodes for p in reported_only.paths)
+    assert reported_only.paths and all(not p.hedged for p in reported_only.paths)
+    assert all("event/2014-trump-funding-out-of-russia" not in p.nodes for p in reported_only.paths)
 
 
 def test_kushner_to_the_fbi(real_finder, real):

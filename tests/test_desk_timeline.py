@@ -53,8 +53,8 @@ def test_real_timeline_is_in_order_and_keeps_statuses(real):
     assert meal.statuses == ("alleged",)
     contacts = entry(timeline, "event/2016-trump-campaign-russian-contacts")
     assert contacts.statuses == ("alleged", "denied")
-    inauguration = entry(timeline, "event/trump-inauguration")
-    assert inauguration.how_placed == "ordered" and "not dated" in inauguration.date_label
+    advisor = entry(timeline, "event/kushner-senior-advisor-appointment")
+    assert advisor.how_placed == "ordered" and advisor.date_label.startswith("not dated; after “Trump's inauguration”")
     assert len(timeline.entries) + len(timeline.undated) == sum(1 for n in real.nodes.values() if n.is_event)
 
 

@@ -20,8 +20,11 @@ from .model import HEDGED, Evidence, Link, Node, ordered, weakest_of
 #: Kinds of node drawn in the picture.
 ACTOR_KINDS = ("person", "org", "group", "country")
 #: An event's links to the parties it connects with each other.
-PARTY_ROLES = ("agent", "attendee", "participant", "recipient", "appointee", "dismissed", "investigator",
-               "investigated", "beneficiary", "fundingSource", "author")
+PARTY_ROLES = ("agent", "attendee", "sideOne", "sideTwo", "participant", "recipient", "appointee", "dismissed",
+               "investigator", "investigated", "beneficiary", "fundingSource", "author")
+#: Roles whose holders are not connected with each other by the event: the parties on one side of a
+#: meeting came together but are not said to have met each other (Lavrov and Kislyak met Trump).
+SAME_SIDE = ("sideOne", "sideTwo")
 #: Kind of connection of an event, by its most specific class (checked in this order).
 EVENT_KINDS = (
     ("Meeting", "meeting"), ("PhoneCall", "communication"), ("Email", "communication"),
@@ -123,6 +126,8 @@ def _event_edges(evidence: Evidence, event: Node, actors: set[str]) -> list[Edge
     edges, seen = [], set()
     for one, two in pairs:
         if one.object == two.object or (one.object, two.object) in seen or (two.object, one.object) in seen:
+            continue
+        if one.predicate == two.predicate and one.predicate in SAME_SIDE:
             continue
         seen.add((one.object, two.object))
         claims = _union(event.claims, one.claims if not one.plain else (), two.claims if not two.plain else ())

@@ -15,7 +15,7 @@ from ..catalog import Claim
 from .model import Evidence, Node, ordered
 
 #: Links from an event to a node that say who or what took part in it, in display order.
-ROLE_ORDER = ("agent", "attendee", "participant", "recipient", "appointee", "dismissed", "investigator",
+ROLE_ORDER = ("agent", "sideOne", "sideTwo", "attendee", "participant", "recipient", "appointee", "dismissed", "investigator",
               "investigated", "beneficiary", "fundingSource", "author", "disclosed", "position", "place", "concerns")
 #: Kinds of node a "person" or "organisation" filter can name.
 PERSON_KINDS = ("person",)
