@@ -28,6 +28,7 @@ COMMANDS = {
     "diff": ("kg.commands.diff", "added and removed triples between two dumps, grouped by entity"),
     "publish": ("kg.commands.publish", "upload a release to an existing SPARQL store, atomically for its readers"),
     "query": ("kg.commands.query", "run a SPARQL query or a named query from queries/ on the built graph"),
+    "paths": ("kg.commands.paths", "evidence paths between two entities, shortest first, each hop with its quote"),
     "export": ("kg.commands.export", "export the built graph as FollowTheMoney entities (Aleph) or CSV tables"),
 }
 

@@ -8,13 +8,15 @@ from flask import Flask
 
 from .. import catalog as catalog_module
 from ..config import Config, from_env
+from ..desk import build_desk
 from ..names import index_catalog
 from ..query_engine import DataVersion, EmbeddedEngine
 from ..reconcile import Limits, ReconciliationService
 from ..remote_engine import StoreEngine
 from ..remote_store import StoreClient, endpoints_of
-from . import browse, downloads, entities, errors, home, reconcile, search, site
+from . import browse, downloads, entities, errors, home, network, paths, reconcile, search, site, timeline
 from .dataset import StoreDataset, load_dataset
+from .entity_view import quote_href
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
@@ -22,7 +24,7 @@ from .sparql import SparqlEndpoint
 from .sparql_page import SparqlPage
 from .state import AppState
 
-BLUEPRINTS = (home, search, browse, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, search, browse, downloads, reconcile, timeline, network, paths, entities)  # entities last: catch-all
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -51,6 +53,7 @@ def create_app(config: Config | None = None) -> Flask:
     state.names = index_catalog(state.catalog)
     state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
         max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
+    state.desk = build_desk(state.catalog, state.names, quote_href)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)

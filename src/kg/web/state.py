@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 from ..config import Config
 from ..catalog import Catalog
+from ..desk import Desk
 from ..names import NameIndex
 from ..query_engine import QueryEngine
 from ..reconcile import ReconciliationService
@@ -38,6 +39,8 @@ class AppState:
     catalog: Catalog | None = None
     names: NameIndex | None = None
     reconciliation: ReconciliationService | None = None
+    # The investigation desk (kg.desk: timeline, network, evidence paths), computed once from the catalog.
+    desk: Desk | None = None
 
     def attach(self, app: Flask) -> None:
         app.extensions[_KEY] = self
