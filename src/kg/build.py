@@ -29,9 +29,17 @@ def add_arguments(parser) -> None:
         "--engine", choices=("owlrl", "reasonable"), default="owlrl",
         help="OWL-RL reasoner (default owlrl; reasonable is faster, install with pip install 'kg[fast]')",
     )
+    parser.add_argument(
+        "--data", metavar="DIR",
+        help="curated data folder to build, in the format of data/README.md (default: KG_DATA_ROOT or ./data)",
+    )
 
 
 def command(args, config: Config) -> int:
+    if args.data:
+        config = config.replace(data_root=Path(args.data))
+        if not config.data_dir.is_dir():
+            raise KgError("no such data folder", str(config.data_dir))
     summary = build(config, engine=args.engine)
     print(format_summary(summary))
     return 0
@@ -65,7 +73,7 @@ def build(config: Config, engine: str = "owlrl") -> dict:
     inferred = infer.infer(asserted, ontology, engine=engine)
     _step(5, "writing the dataset")
     graphs = {"asserted": asserted, "inferred": inferred, "ontology": ontology}
-    summary = summarise(config, graphs)
+    summary = summarise(config, graphs, loaded.sources)
     with _staging_dir(config.build_dir) as staging:
         staged = config.replace(build_dir=staging)
         dataset_path = write_dataset(staged, graphs)
@@ -159,7 +167,8 @@ def _publish(staging: Path, target: Path) -> None:
 # --------------------------------------------------------------------------- summary
 
 
-def summarise(config: Config, graphs: dict) -> dict:
+def summarise(config: Config, graphs: dict, sources: dict[str, str]) -> dict:
+    """The manifest: counts, and the SHA-256 of every stored source (as the loader checked them)."""
     from rdflib import RDF, URIRef
 
     asserted = graphs["asserted"]
@@ -175,12 +184,12 @@ def summarise(config: Config, graphs: dict) -> dict:
         for claim in asserted.subjects(RDF.type, claim_type)
         for status in asserted.objects(claim, status_of)
     )
-    article = config.article_path.read_bytes()
     return {
         "version": config.version,
         "base": config.base,
         "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        "article_sha256": hashlib.sha256(article).hexdigest(),
+        "article_sha256": next(iter(sources.values()), None),  # the first source: the article
+        "sources_sha256": dict(sorted(sources.items())),
         "triples": {name: len(graph) for name, graph in graphs.items()},
         "entities_per_class": dict(sorted(classes.items())),
         "claims_per_status": dict(sorted(statuses.items())),

@@ -43,6 +43,7 @@ class Loaded:
 
     graph: Graph
     origins: dict[str, tuple[str, int]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # source id -> SHA-256 of its stored text
 
 
 # --------------------------------------------------------------------------- ontology
@@ -124,7 +125,7 @@ def load_data(config: Config, ontology: Graph | None = None) -> Loaded:
     for path in data_files(config):
         builder.add_file(path)
     builder.check_references()
-    return Loaded(builder.graph, builder.origins)
+    return Loaded(builder.graph, builder.origins, {sid: digest for sid, (_, _, digest) in builder.sources.items()})
 
 
 class Vocabulary:
@@ -158,6 +159,9 @@ class _Builder:
         self.origins: dict[str, tuple[str, int]] = {}
         self.defined: set[str] = set()
         self.references: list[tuple[str, str, int]] = []  # (id, file, line)
+        # source id -> (IRI, quote index of its stored text, SHA-256); each data file states its
+        # claims in one of them (`source:`, or the only one there is).
+        self.sources: dict[str, tuple[URIRef, QuoteIndex, str]] = {}
         self.quotes: QuoteIndex | None = None
         self.source_iri: URIRef | None = None
 
@@ -203,9 +207,18 @@ class _Builder:
         self.graph.add((iri, SCHEMA.text, Literal(text)))
         self.origins[str(iri)] = (where, line)
         self.defined.add(entry["id"])
-        # One source for now: the article. Claims are stated in it.
-        self.quotes = QuoteIndex(text)
-        self.source_iri = iri
+        self.sources[entry["id"]] = (iri, QuoteIndex(text), digest)
+
+    def _use_source(self, content: dict, where: str) -> None:
+        """The source a data file's claims are stated in: its `source:`, or the only one there is."""
+        name = content.get("source")
+        if name is None:
+            if len(self.sources) != 1:
+                raise KgError(f"there are {len(self.sources)} sources: name this file's with 'source: ID'", where, 1)
+            name = next(iter(self.sources))
+        if str(name) not in self.sources:
+            raise KgError(f"source {name!r} is not in sources/sources.yaml", where, 1)
+        self.source_iri, self.quotes, _ = self.sources[str(name)]
 
     # -- files and nodes ----------------------------------------------------
     def add_file(self, path: Path) -> None:
@@ -213,6 +226,7 @@ class _Builder:
         content = read_yaml(path, self.config.root)
         if not isinstance(content, dict) or not isinstance(content.get("nodes"), list):
             raise KgError("expected a mapping with a 'nodes:' list", where, 1)
+        self._use_source(content, where)
         entry = content.get("entry")
         if entry is not None:
             self._check_verbatim(str(entry), "entry heading", where, content["__line__"])
@@ -380,7 +394,7 @@ class _Builder:
 
     def _check_verbatim(self, text: str, what: str, where: str, line: int) -> None:
         if not self.quotes.contains(text):
-            raise KgError(f"{what} {text!r} does not occur verbatim in the article{self.quotes.hint(text)}", where, line)
+            raise KgError(f"{what} {text!r} does not occur verbatim in the source{self.quotes.hint(text)}", where, line)
 
 
 # --------------------------------------------------------------------------- helpers
