@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .config import Config
 from .errors import KgError
+from .progress import Steps
 
 log = logging.getLogger("kg.build")
 STEPS = 6
@@ -50,45 +51,43 @@ class ValidationFailed(KgError):
 
 
 def build(config: Config, engine: str = "owlrl") -> dict:
+    """Build and publish; the summary returned also holds each step's duration (`step_seconds`)."""
     from . import dump, infer, link, load, validate
 
     started = time.monotonic()
     check_target(config.build_dir)  # before the work: a build must never swap away the user's files
-    _step(1, "loading the ontology and the curated data")
-    ontology = load.load_ontology(config)
-    loaded = load.load_data(config, ontology)
-    _step(2, "adding the reviewed Wikidata links")
-    asserted = loaded.graph
-    node_ids = {iri[len(config.base):] for iri in loaded.origins}
-    asserted += link.mapping_graph(config, known_ids=node_ids)  # a link to an unknown node stops the build
-    _step(3, f"validating {len(asserted)} asserted triples against the SHACL shapes")
-    report = validate.validate(asserted, config, loaded.origins)
+    steps = Steps(STEPS, log)
+    with steps.step("load", "loading the ontology and the curated data"):
+        ontology = load.load_ontology(config)
+        loaded = load.load_data(config, ontology)
+    with steps.step("link", "adding the reviewed Wikidata links"):
+        asserted = loaded.graph
+        node_ids = {iri[len(config.base):] for iri in loaded.origins}
+        asserted += link.mapping_graph(config, known_ids=node_ids)  # a link to an unknown node stops the build
+    with steps.step("validate", f"validating {len(asserted)} asserted triples against the SHACL shapes"):
+        report = validate.validate(asserted, config, loaded.origins, ontology=ontology)
     if not report.conforms:
         raise ValidationFailed(
             f"the graph does not conform to its shapes; the previous build is unchanged.\n{report.to_text()}"
         )
     if report.violations:  # warnings only: they do not stop the build, but the curators should see them
         log.info("%s", report.to_text())
-    _step(4, f"computing the OWL-RL closure ({engine})")
-    inferred = infer.infer(asserted, ontology, engine=engine)
-    _step(5, "writing the dataset")
-    graphs = {"asserted": asserted, "inferred": inferred, "ontology": ontology}
-    summary = summarise(config, graphs, loaded.sources)
+    with steps.step("infer", f"computing the OWL-RL closure ({engine})"):
+        inferred = infer.infer(asserted, ontology, engine=engine)
     with _staging_dir(config.build_dir) as staging:
         staged = config.replace(build_dir=staging)
-        dataset_path = write_dataset(staged, graphs)
-        summary["dataset_sha256"] = hashlib.sha256(dataset_path.read_bytes()).hexdigest()
-        _write_json(staging / "origins.json", loaded.origins)
-        _write_json(staging / "manifest.json", summary)
-        _step(6, "writing the downloads")
-        dump.write_dumps(staged)
+        with steps.step("dataset", "writing the dataset"):
+            graphs = {"asserted": asserted, "inferred": inferred, "ontology": ontology}
+            summary = summarise(config, graphs, loaded.sources)
+            dataset_path = write_dataset(staged, graphs)
+            summary["dataset_sha256"] = hashlib.sha256(dataset_path.read_bytes()).hexdigest()
+            _write_json(staging / "origins.json", loaded.origins)
+            _write_json(staging / "manifest.json", summary)
+        with steps.step("dumps", "writing the downloads"):
+            dump.write_dumps(staged)
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
-    return summary
-
-
-def _step(number: int, what: str) -> None:
-    log.info("[%d/%d] %s", number, STEPS, what)
+    return {**summary, "step_seconds": steps.seconds}
 
 
 # --------------------------------------------------------------------------- writing

@@ -83,8 +83,10 @@ def _rebase_term(term, base: str):
 # --------------------------------------------------------------------------- data
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A YAML loader that records, in each mapping, the line it starts on (as __line__)."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A YAML loader that records, in each mapping, the line it starts on (as __line__).
+
+    On libyaml when PyYAML has it (about 10x faster than the pure-Python parser; same marks)."""
 
 
 def _mapping_with_line(loader: _LineLoader, node: yaml.MappingNode) -> dict:
