@@ -87,6 +87,11 @@ class Config:
         """The built dataset (all named graphs) the server loads by default."""
         return self.build_dir / "dataset.nq"
 
+    @property
+    def store_path(self) -> Path:
+        """The build's on-disk query store (RocksDB, bulk-loaded from dataset.nq) that `kg serve` opens read-only."""
+        return self.build_dir / "store"
+
     # Graph names ------------------------------------------------------------
     def graph(self, name: str) -> str:
         """IRI of one of the dataset's named graphs: asserted, inferred, ontology."""

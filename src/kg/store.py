@@ -44,6 +44,28 @@ def load_store(files: list[DataFile] | tuple[DataFile, ...]) -> ox.Store:
     return store
 
 
+def write_store(path: Path, dataset: Path) -> int:
+    """Bulk-load the N-Quads dataset into a new on-disk store at `path`; return its quad count.
+
+    The store is closed when this returns (its handle dropped), so the folder can be moved."""
+    store = ox.Store(str(path))
+    try:
+        store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+        return len(store)
+    finally:
+        del store
+
+
+def open_store(path: Path) -> ox.Store:
+    """Open a built on-disk store read-only (many processes may; the data stays in the page cache)."""
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as exc:
+        raise KgError(f"cannot open the build's store: {exc}", str(path)) from None
+
+
 def load_built(config: Config) -> ox.Store:
     """The store of the built dataset, or a KgError saying to build first."""
     if not config.dataset_path.exists():

@@ -19,7 +19,6 @@ sub-resources (a claim's #target and #quote), and those where it is the object.
 
 from __future__ import annotations
 
-import difflib
 import zlib
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -176,9 +175,16 @@ def _has_terms_under(iri: str) -> bool:
 
 
 def _subjects_under(namespace: str):
-    """Quads whose subject IRI starts with `namespace` (a scan: the graph is small, and a prefix
-    match cannot be passed to pyoxigraph as a bound variable)."""
-    return (q for q in _store() if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace))
+    """Quads whose subject IRI starts with `namespace` (the ontology's terms, a scheme's concepts).
+
+    On the built dataset only its ontology graph is scanned (a few hundred quads: the ontology and
+    the schemes live there), never the data; ad-hoc --data files have no such graph, so the whole
+    store is (a prefix match cannot be passed to pyoxigraph as a bound variable)."""
+    store = _store()
+    ontology_graph = ox.NamedNode(current_app.config["KG"].graph("ontology"))
+    quads = store.quads_for_pattern(None, None, None, ontology_graph) \
+        if store.contains_named_graph(ontology_graph) else store
+    return (q for q in quads if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace))
 
 
 def _namespace(iri: str) -> str:
@@ -439,14 +445,49 @@ def _not_found(iri: str, suffix: str | None, message: str | None = None) -> Resp
     return response
 
 
+#: Characters of our slugs: the alphabet a one-character typo of an id is made of.
+SLUG_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789-"
+MAX_SUGGESTIONS = 5
+
+
 def _suggestions(iri: str) -> list[Value]:
-    """Entities of the same folder with a similar name: the likely target of a mistyped link."""
+    """Entities of the same folder whose id is one typo away (a character missing, extra, wrong or
+    two swapped, or upper case): the likely target of a mistyped link.
+
+    Each candidate is looked up by its IRI (a few thousand index lookups for a long id, ~10 ms),
+    so a 404 never scans the store, however large."""
     base = current_app.config["KG"].base
-    folder = iri[len(base):].split("/", 1)[0] + "/" if iri.startswith(base) else ""
-    if not folder.strip("/") or not _is_iri(iri):
+    if not iri.startswith(base) or not _is_iri(iri):
         return []
-    known = {q.subject.value: q.subject for q in _subjects_under(base + folder)
-             if q.predicate.value == RDF + "type"}
-    close = difflib.get_close_matches(iri, list(known), n=5, cutoff=0.6)
+    folder, _, slug = iri[len(base):].partition("/")
+    if not folder or not slug or "/" in slug or len(slug) > 200:
+        return []
+    store = _store()
+    rdf_type = ox.NamedNode(RDF + "type")
+    found: list[str] = []
+    for candidate in _one_typo_away(slug):
+        node_iri = f"{base}{folder}/{candidate}"
+        if node_iri != iri and node_iri not in found and _is_iri(node_iri) and \
+                any(True for _ in store.quads_for_pattern(ox.NamedNode(node_iri), rdf_type, None, None)):
+            found.append(node_iri)
+            if len(found) == MAX_SUGGESTIONS:
+                break
     page = Page(iri)
-    return [page.value(known[match]) for match in close]
+    return [page.value(ox.NamedNode(match)) for match in found]
+
+
+def _one_typo_away(slug: str):
+    """Every string one edit from slug (its lower-case form first), most likely typos first."""
+    lower = slug.lower()
+    yield lower
+    for i in range(len(lower)):  # a character too many
+        yield lower[:i] + lower[i + 1:]
+    for i in range(len(lower) - 1):  # two characters swapped
+        yield lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:]
+    for i in range(len(lower) + 1):  # a character missing
+        for c in SLUG_CHARACTERS:
+            yield lower[:i] + c + lower[i:]
+    for i in range(len(lower)):  # a wrong character
+        for c in SLUG_CHARACTERS:
+            if c != lower[i]:
+                yield lower[:i] + c + lower[i + 1:]

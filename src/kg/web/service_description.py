@@ -44,8 +44,9 @@ def _void(name: str) -> ox.NamedNode:
 
 
 class ServiceDescription:
-    def __init__(self, store: ox.Store, config: Config):
-        self._store = store
+    def __init__(self, store, config: Config):
+        """`store`: the store, or a function giving it (a built store is opened in each worker)."""
+        self._get_store = store if callable(store) else (lambda: store)
         self._config = config
         self._lock = threading.Lock()
         self._stats: dict | None = None
@@ -94,6 +95,10 @@ class ServiceDescription:
         for name in _STAT_NAMES:
             triples.append(ox.Triple(node, _void(name), ox.Literal(str(counts[name]), datatype=_XSD_INTEGER)))
         return triples
+
+    @property
+    def _store(self) -> ox.Store:
+        return self._get_store()
 
     def _statistics(self) -> dict:
         """{graph IRI, or None for the (union) default graph: {statistic: count}}."""

@@ -40,7 +40,7 @@ VALID_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+(
 def _attach(state) -> None:
     app = state.app
     config = app.config["KG"]
-    app.extensions["kg.sparql.description"] = ServiceDescription(app.extensions["kg.dataset"].store, config)
+    app.extensions["kg.sparql.description"] = ServiceDescription(lambda: app.extensions["kg.dataset"].store, config)
     # Created before gunicorn forks: each worker gets its own (empty) copy.
     app.extensions["kg.sparql.cache"] = ResultCache(config.response_cache_bytes)
     app.register_error_handler(405, _method_not_allowed)
