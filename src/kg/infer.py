@@ -50,19 +50,20 @@ EVERYWHERE = {OWL_NS + "Thing", OWL_NS + "Nothing", RDFS_NS + "Resource"}
 def infer(asserted, ontology, engine: str = "owlrl"):
     """The new, filtered triples of the OWL 2 RL closure of ontology + asserted, as an rdflib Graph."""
 
-    given = Graph()
-    given += ontology
-    given += asserted
     if engine == "owlrl":
+        given = Graph()
+        given += ontology
+        given += asserted
         closure = _owlrl_closure(given)
     elif engine == "reasonable":
-        closure = _reasonable_closure(given)
+        closure = _reasonable_closure(asserted, ontology)  # fed the two graphs as they are: no merged copy
     else:
         raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
     inferred = Graph()
     for prefix, namespace in asserted.namespaces():
         inferred.bind(prefix, namespace, override=False)
-    known = set(given)  # a set: membership in an rdflib Graph costs ~10x more per triple
+    known = set(asserted)  # a set, not a merged Graph: membership in an rdflib Graph costs ~10x more
+    known.update(ontology)
     for triple in closure:
         if triple not in known and not is_noise(triple):
             inferred.add(triple)
@@ -79,7 +80,7 @@ def _owlrl_closure(given):
     return graph
 
 
-def _reasonable_closure(given):
+def _reasonable_closure(asserted, ontology):
     """reasonable's closure, completed with the property-chain rule (prp-spo2) it does not apply:
     reason, add the chained triples, reason again until nothing new appears."""
     try:
@@ -87,16 +88,19 @@ def _reasonable_closure(given):
     except ImportError:
         raise KgError("the reasonable engine is not installed: pip install 'kg[fast]'") from None
 
-    chains = property_chains(given)
+    chains = property_chains(ontology)  # the chain axioms are the ontology's
+    chain_steps = {step for _, steps in chains for step in steps}
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(given)
+    reasoner.from_graph(ontology)
+    reasoner.from_graph(asserted)
     seen, closure = set(), set()
     while True:
         # reason() returns the whole closure each time: convert only what is new since last time.
         fresh = [triple for triple in reasoner.reason() if triple not in seen]
         seen.update(fresh)
         closure.update(_from_reasonable(triple) for triple in fresh)
-        chained = chain_triples(closure, chains) - closure
+        linked = [t for t in closure if t[1] in chain_steps]  # only chain links can make a chain
+        chained = chain_triples(linked, chains) - closure
         if not chained:
             return closure
         reasoner.from_graph(list(chained))  # appended: the next reason() is incremental
