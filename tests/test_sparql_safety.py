@@ -12,7 +12,10 @@ import pytest
 import requests
 
 from conftest import DATA
-from kg.sparql_eval import QueryTimeout, run_with_timeout
+from kg.query_engine import QueryTimeout
+from kg.sparql_eval import EvaluatorPool
+from kg.sparql_eval import QueryTimeout as PoolTimeout
+from kg.web.state import state_of
 from kg.sparql_scan import QueryRejected, decode_codepoint_escapes, inspect_query
 
 PEOPLE = DATA / "sparql" / "people.ttl"
@@ -170,27 +173,29 @@ def test_a_long_flat_query_is_fine(client):
 
 # --- time limits ----------------------------------------------------------------------------------
 def test_run_with_timeout_gives_up_waiting():
+    pool = EvaluatorPool(size=1)
     release = threading.Event()
-    with pytest.raises(QueryTimeout):
-        run_with_timeout(lambda: release.wait(30), 0.05)
+    with pytest.raises(PoolTimeout):
+        pool.run(lambda: release.wait(30), 0.05)
     release.set()
-    assert run_with_timeout(lambda: 42, 5) == 42
+    assert pool.run(lambda: 42, 5) == 42
 
 
 def test_evaluation_errors_cross_back_to_the_caller():
     with pytest.raises(SyntaxError):
-        run_with_timeout(lambda: ox.Store().query("ASK {"), 5)
+        EvaluatorPool(size=1).run(lambda: ox.Store().query("ASK {"), 5)
 
 
 def test_timeout_answers_503_and_retires_the_worker_after_responding(make_app, monkeypatch):
     app = make_app(PEOPLE)
     retired = []
-    app.config["KG_RETIRE_WORKER"] = lambda: retired.append(True)
+    state = state_of(app)
+    state.retire_worker = lambda: retired.append(True)
 
-    def overrun(work, timeout):
-        raise QueryTimeout("overran")
+    def overrun(job):
+        raise QueryTimeout(job.limits.timeout, retire_process=True)
 
-    monkeypatch.setattr("kg.web.protocol_answer.run_with_timeout", overrun)
+    monkeypatch.setattr(state.engine, "evaluate", overrun)
     response = app.test_client().get("/sparql", query_string={"query": "ASK {}"})
     assert response.status_code == 503
     assert "longer than the limit" in response.get_data(as_text=True)

@@ -2,20 +2,19 @@
 read-only by `kg serve`, and never scanned whole to render a page or a 404."""
 
 import json
-import os
 
 import pyoxigraph as ox
 import pytest
 
-from built import built_config, built_store
 from kg.config import DataFile
 from kg.errors import KgError
 from kg.web import create_app
 from kg.web.dataset import load_dataset
+from kg.web.state import state_of
 
 
-def test_build_writes_a_store_holding_exactly_the_manifests_quads():
-    config = built_config()
+def test_build_writes_a_store_holding_exactly_the_manifests_quads(built, built_store):
+    config = built
     manifest = json.loads((config.build_dir / "manifest.json").read_text())
     assert manifest["store"] == {"path": "store", "quads": sum(manifest["triples"].values())}
     store = ox.Store.read_only(str(config.store_path))
@@ -23,11 +22,11 @@ def test_build_writes_a_store_holding_exactly_the_manifests_quads():
     # The same quads as dataset.nq (the store relabels blank nodes: the ontology's lists)
     def ground(quads):
         return {q for q in quads if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
-    assert ground(store) == ground(built_store()) and len(ground(store)) > 1000
+    assert ground(store) == ground(built_store) and len(ground(store)) > 1000
 
 
-def test_serve_opens_the_built_store_read_only_in_each_process():
-    config = built_config()
+def test_serve_opens_the_built_store_read_only_in_each_process(built):
+    config = built
     dataset = load_dataset(config)
     assert dataset.opener is not None and dataset.preloaded is None
     store = dataset.store
@@ -39,14 +38,14 @@ def test_serve_opens_the_built_store_read_only_in_each_process():
     assert dataset.store is not store
 
 
-def test_serve_data_files_still_loads_them_in_memory():
-    config = built_config().replace(data_files=(DataFile(built_config().dataset_path),))
+def test_serve_data_files_still_loads_them_in_memory(built, built_store):
+    config = built.replace(data_files=(DataFile(built.dataset_path),))
     dataset = load_dataset(config)
-    assert dataset.opener is None and len(dataset.store) == len(built_store())
+    assert dataset.opener is None and len(dataset.store) == len(built_store)
 
 
-def test_a_build_dir_without_its_manifest_is_a_clear_error(tmp_path):
-    config = built_config()
+def test_a_build_dir_without_its_manifest_is_a_clear_error(built, tmp_path):
+    config = built
     build_dir = tmp_path / "build"
     (build_dir / "store").mkdir(parents=True)
     (build_dir / "store" / "CURRENT").write_text("x")
@@ -54,11 +53,11 @@ def test_a_build_dir_without_its_manifest_is_a_clear_error(tmp_path):
         load_dataset(config.replace(build_dir=build_dir))
 
 
-def test_a_store_that_does_not_match_the_manifest_is_not_published(tmp_path, monkeypatch):
-    from kg import build, store
+def test_a_store_that_does_not_match_the_manifest_is_not_published(built, tmp_path, monkeypatch):
+    from kg import build
 
-    monkeypatch.setattr(store, "write_store", lambda path, dataset: 12)
-    config = built_config().replace(build_dir=tmp_path / "build")
+    monkeypatch.setattr(build, "write_store", lambda path, dataset: 12)
+    config = built.replace(build_dir=tmp_path / "build")
     with pytest.raises(KgError, match="the store holds 12 quads"):
         build.build(config)
     assert not (tmp_path / "build").exists()
@@ -86,9 +85,9 @@ class NoScans:
 
 
 @pytest.fixture()
-def no_scan_client(monkeypatch):
-    app = create_app(built_config())
-    dataset = app.extensions["kg.dataset"]
+def no_scan_client(built, monkeypatch):
+    app = create_app(built)
+    dataset = state_of(app).dataset
     guarded = NoScans(dataset.store)
     monkeypatch.setattr(type(dataset), "store", property(lambda self: guarded))
     return app.test_client()

@@ -17,33 +17,18 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyoxigraph as ox
+from rdflib import RDF, URIRef
+
+from . import dump, infer, link, load, validate, vocab
+from .canonical import canonical_blank_nodes, sorted_quads
 from .config import Config
 from .errors import KgError
 from .progress import Steps
+from .store import write_store
 
 log = logging.getLogger("kg.build")
 STEPS = 7
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--engine", choices=("owlrl", "reasonable"), default="owlrl",
-        help="OWL-RL reasoner (default owlrl; reasonable is faster, install with pip install 'kg[fast]')",
-    )
-    parser.add_argument(
-        "--data", metavar="DIR",
-        help="curated data folder to build, in the format of data/README.md (default: KG_DATA_ROOT or ./data)",
-    )
-
-
-def command(args, config: Config) -> int:
-    if args.data:
-        config = config.replace(data_root=Path(args.data))
-        if not config.data_dir.is_dir():
-            raise KgError("no such data folder", str(config.data_dir))
-    summary = build(config, engine=args.engine)
-    print(format_summary(summary))
-    return 0
 
 
 class ValidationFailed(KgError):
@@ -52,10 +37,9 @@ class ValidationFailed(KgError):
 
 def build(config: Config, engine: str = "owlrl") -> dict:
     """Build and publish; the summary returned also holds each step's duration (`step_seconds`)."""
-    from . import dump, infer, link, load, validate
-
     started = time.monotonic()
     check_target(config.build_dir)  # before the work: a build must never swap away the user's files
+    probe_target(config.build_dir)  # and say at once, not after loading and validating, if it cannot be made
     steps = Steps(STEPS, log)
     with steps.step("load", "loading the ontology and the curated data"):
         ontology = load.load_ontology(config)
@@ -101,10 +85,6 @@ def write_dataset(config: Config, graphs: dict) -> Path:
     Quads are sorted and blank nodes (the ontology's RDF lists) get labels computed from their
     content, the same canonical form the dumps use.
     """
-    import pyoxigraph as ox
-
-    from .dump import canonical_blank_nodes, sorted_quads
-
     quads = []
     for name, graph in graphs.items():
         graph_name = ox.NamedNode(config.graph(name))
@@ -118,8 +98,6 @@ def write_dataset(config: Config, graphs: dict) -> Path:
 def write_verified_store(config: Config, summary: dict) -> int:
     """The on-disk store `kg serve` opens, bulk-loaded from the dataset and checked to hold exactly
     the quads the manifest counts (one per triple of each graph)."""
-    from .store import write_store
-
     expected = sum(summary["triples"].values())
     quads = write_store(config.store_path, config.dataset_path)
     if quads != expected:
@@ -147,6 +125,12 @@ def check_target(target: Path) -> None:
     if any(target.iterdir()) and not any((target / marker).is_file() for marker in BUILD_MARKERS):
         raise KgError("is not empty and holds no kg build (no manifest.json or dataset.nq): refusing to "
                       "replace it; choose another --build-dir", str(target))
+
+
+def probe_target(target: Path) -> None:
+    """Fail now if the staging directory beside `target` cannot be created (it is removed again)."""
+    with _staging_dir(target):
+        pass
 
 
 class _staging_dir:
@@ -183,14 +167,12 @@ def _publish(staging: Path, target: Path) -> None:
 
 def summarise(config: Config, graphs: dict, sources: dict[str, str]) -> dict:
     """The manifest: counts, and the SHA-256 of every stored source (as the loader checked them)."""
-    from rdflib import RDF, URIRef
-
     asserted = graphs["asserted"]
     kg = config.ontology_ns
     classes = Counter(
         str(cls)[len(kg):] for cls in asserted.objects(None, RDF.type) if str(cls).startswith(kg)
     )
-    status_ns = f"{config.base}status/"
+    status_ns = vocab.scheme_ns(config.base, "status")
     claim_type = URIRef(kg + "Claim")
     status_of = URIRef(kg + "epistemicStatus")
     statuses = Counter(

@@ -47,7 +47,11 @@ class _Job:
 
 
 class EvaluatorPool:
-    """Daemon threads taking jobs from one queue; grows by one for every job that overran."""
+    """Daemon threads taking jobs from one queue; grows by one for every job that overran.
+
+    gunicorn forks workers after the app (and its engine's pool) is created, and threads do not
+    survive a fork, so the pool starts its threads lazily, on the first query in each process.
+    """
 
     def __init__(self, size: int):
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
@@ -57,6 +61,7 @@ class EvaluatorPool:
         self._pid = os.getpid()
 
     def run(self, work: Callable[[], T], timeout: float) -> T:
+        """`work()` on an evaluator thread; QueryTimeout if it has not finished within `timeout` s."""
         self._ensure_started()
         job = _Job(work)
         self._jobs.put(job)
@@ -94,12 +99,5 @@ class EvaluatorPool:
             self._jobs.get().run()
 
 
+# threading.stack_size is process-wide: one lock for every pool's thread creation.
 _stack_lock = threading.Lock()
-# One pool per process. gunicorn forks workers after the app is created, and threads do not
-# survive a fork, so the pool starts its threads lazily, on the first query in each worker.
-_pool = EvaluatorPool(size=8)
-
-
-def run_with_timeout(work: Callable[[], T], timeout: float) -> T:
-    """`work()` on an evaluator thread; QueryTimeout if it has not finished within `timeout` s."""
-    return _pool.run(work, timeout)

@@ -12,16 +12,26 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pyshacl
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.util import from_n3, guess_format
+
+from . import vocab
 from .config import Config
 from .errors import KgError
+from .load import load_ontology
+from .vocab import SH
 
-DEFAULT_BASE = "http://127.0.0.1:8000/"
+try:  # the Rust SHACL engine, optional: pip install 'kg[fast]'
+    import shacl
+except ImportError:  # pragma: no cover - the test extras install it
+    shacl = None
+
 SHAPES_FILE = "shapes.ttl"
-SH = "http://www.w3.org/ns/shacl#"
 EXIT_CONFORMS, EXIT_VIOLATIONS = 0, 1
 
 
@@ -80,8 +90,6 @@ class Report:
         return "\n".join(lines)
 
     def _short(self, iri: str) -> str:
-        from rdflib import URIRef
-
         if self.namer is None or iri.startswith("_:"):
             return iri
         return self.namer.term(URIRef(iri))
@@ -114,15 +122,12 @@ def shapes_text(config: Config) -> str:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KgError("shapes file missing", str(path)) from None
-    # A textual rebase: load.rebase() moves IRIs only, but the shapes also name the base inside
-    # literals (sh:namespace) and SPARQL strings.
-    return text.replace(DEFAULT_BASE, config.base)
+    # A textual rebase: the shapes also name the base inside literals (sh:namespace) and SPARQL strings.
+    return vocab.rebase(text, config.base)
 
 
 def load_shapes(config: Config):
     """The shapes graph (rdflib), rebased like shapes_text()."""
-    from rdflib import Graph
-
     path = config.ontology_dir / SHAPES_FILE
     text = shapes_text(config)
     try:
@@ -140,25 +145,19 @@ ENGINES = ("auto", "pyshacl", "shacl")
 def choose_engine(engine: str = "auto") -> str:
     if engine not in ENGINES:
         raise KgError(f"unknown SHACL engine {engine!r} (choose one of {', '.join(ENGINES)})")
-    if engine != "auto":
-        return engine
-    try:
-        import shacl  # noqa: F401
-    except ImportError:
-        return "pyshacl"
-    return "shacl"
+    if engine == "auto":
+        return "shacl" if shacl is not None else "pyshacl"
+    if engine == "shacl" and shacl is None:
+        raise KgError("the shacl engine is not installed: pip install 'kg[fast]'")
+    return engine
 
 
 def validate(data_graph, config: Config, origins: dict | None = None, ontology=None, engine: str = "auto") -> Report:
     """Validate data_graph against the shapes, with the ontology's class hierarchy in view."""
-    from .load import load_ontology
-
     engine = choose_engine(engine)
     ontology = ontology if ontology is not None else load_ontology(config)
     if engine == "shacl":
         return _validate_with_shacl(data_graph, config, origins or {}, ontology)
-    import pyshacl
-
     shapes = load_shapes(config)
     try:
         conforms, results, _ = pyshacl.validate(
@@ -174,8 +173,6 @@ def validate(data_graph, config: Config, origins: dict | None = None, ontology=N
 
 def _validate_with_shacl(data_graph, config: Config, origins: dict, ontology) -> Report:
     """The same report from the Rust engine, fed N-Triples of data + ontology (no merged rdflib copy)."""
-    import shacl
-
     shapes = load_shapes(config)  # for names and messages; the engine compiles the text itself
     try:
         compiled = shacl.Shapes.from_text(shapes_text(config), format="turtle", base=config.base)
@@ -190,7 +187,7 @@ def _validate_with_shacl(data_graph, config: Config, origins: dict, ontology) ->
         shape = _from_nt(result.root_shape)
         file, line = origin_of(focus, origins)
         messages = [str(m) for m in (result.messages or [])]
-        written = shapes.value(shape, _sh("message"))
+        written = shapes.value(shape, URIRef(SH + "message"))
         message = "; ".join(messages) or (str(written) if written is not None else "(no message)")
         violations.append(Violation(
             focus=_full(focus),
@@ -207,17 +204,8 @@ def _validate_with_shacl(data_graph, config: Config, origins: dict, ontology) ->
     return Report(conforms=bool(report.conforms), violations=violations, results_graph=report.turtle, namer=namer)
 
 
-def _sh(name: str):
-    from rdflib import URIRef
-
-    return URIRef(SH + name)
-
-
 def _from_nt(text: str | None):
     """An rdflib term from one N-Triples term (<iri>, _:b, "literal"^^<dt>, "literal"@en)."""
-    from rdflib import BNode
-    from rdflib.util import from_n3
-
     if text is None:
         return None
     if text.startswith("_:"):
@@ -229,8 +217,6 @@ def _short_path(path: str | None, namer) -> str | None:
     """The engine's SPARQL path with prefixed names, written as pySHACL's report reads (a/b, not (a/b))."""
     if path is None:
         return None
-    from rdflib import URIRef
-
     short = re.sub(r"<([^>]*)>", lambda m: namer.term(URIRef(m.group(1))), path)
     if short.startswith("(") and short.endswith(")") and "|" not in short and short.count("(") == 1:
         short = short[1:-1]  # a sequence path
@@ -241,8 +227,6 @@ def with_ontology(data_graph, ontology):
     """Data and ontology in one graph. pyshacl's own ont_graph mixing copies only the class and
     property axioms, not the scheme concepts (status:reported a kg:EpistemicStatus) that sh:class
     and the range checks need; a copy also leaves the caller's graph untouched."""
-    from rdflib import Graph
-
     combined = Graph()
     for prefix, namespace in data_graph.namespaces():
         combined.bind(prefix, namespace, override=False)
@@ -257,16 +241,12 @@ def _as_parsed(term):
     (Literal(42, datatype=xsd:nonNegativeInteger), as the loader makes offsets) with ill_typed
     None, which pyshacl's sh:datatype takes for ill-typed; the same literal parsed from N-Quads
     is checked and fine. Re-reading the lexical form gives both the same verdict."""
-    from rdflib import Literal
-
     if isinstance(term, Literal) and term.datatype is not None and term.ill_typed is None:
         return Literal(str(term), datatype=term.datatype)
     return term
 
 
 def read_results(results, shapes, names, origins: dict) -> list[Violation]:
-    from rdflib import RDF, URIRef
-
     sh = lambda name: URIRef(SH + name)  # noqa: E731
     violations = []
     for result in results.subjects(RDF.type, sh("ValidationResult")):
@@ -289,15 +269,11 @@ def read_results(results, shapes, names, origins: dict) -> list[Violation]:
 
 
 def _full(term) -> str:
-    from rdflib import BNode
-
     return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
 def named_shape(shapes, shape):
     """The named shape a result comes from: nested property shapes are blank nodes of a named one."""
-    from rdflib import BNode, URIRef
-
     seen = set()
     while isinstance(shape, BNode) and shape not in seen:
         seen.add(shape)
@@ -311,8 +287,6 @@ def named_shape(shapes, shape):
 
 def _message(results, result, shapes, shape) -> str:
     """The curator's message of the named shape, with pyshacl's technical one when it adds detail."""
-    from rdflib import URIRef
-
     technical = [str(m) for m in results.objects(result, URIRef(SH + "resultMessage"))]
     own = [m for m in technical if _is_written(m, shapes)]
     if own:  # the shape's sh:message, with {?value} substituted by pyshacl
@@ -326,8 +300,6 @@ def _message(results, result, shapes, shape) -> str:
 
 def _is_written(message: str, shapes) -> bool:
     """True if the message is (a substitution of) one of the shapes' own sh:message texts."""
-    from rdflib import URIRef
-
     for written in shapes.objects(None, URIRef(SH + "message")):
         pattern = "^" + re.sub(r"\\\{[\?\$]\w+\\\}", ".*", re.escape(str(written))) + "$"
         if re.match(pattern, message, re.DOTALL):
@@ -350,8 +322,6 @@ class _Namer:
     """Short, readable names for terms: prefixed names where a prefix is bound."""
 
     def __init__(self, *graphs):
-        from rdflib import Graph
-
         self.namespaces = Graph().namespace_manager
         for graph in graphs:
             for prefix, namespace in graph.namespaces():
@@ -359,8 +329,6 @@ class _Namer:
                     self.namespaces.bind(prefix, namespace, override=False, replace=False)
 
     def term(self, term) -> str | None:
-        from rdflib import Literal, URIRef
-
         if term is None:
             return None
         if isinstance(term, URIRef):
@@ -374,9 +342,6 @@ class _Namer:
 
     def path(self, graph, path) -> str | None:
         """A SHACL path as a SPARQL property path (^p for inverse, a|b for alternatives, a/b for sequences)."""
-        from rdflib import BNode, URIRef
-        from rdflib.collection import Collection
-
         if path is None:
             return None
         if not isinstance(path, BNode):
@@ -398,9 +363,6 @@ class _Namer:
 
 def read_files(paths: list[Path]):
     """Parse RDF files into one graph; origins give the line where each subject first appears."""
-    from rdflib import Graph
-    from rdflib.util import guess_format
-
     graph, origins = Graph(), {}
     for path in paths:
         one = Graph()
@@ -423,8 +385,6 @@ def subject_lines(path: Path, graph) -> dict[str, int]:
 
     One pass over the lines: each line's first token is expanded (prefixed name or <IRI>) and
     kept if it names a subject (was a scan of every line for every subject: quadratic)."""
-    from rdflib import URIRef
-
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (UnicodeDecodeError, OSError):
@@ -455,8 +415,6 @@ _FIRST_TOKEN = re.compile(r"[ \t]*(<[^>\s]*>|[^\s;<>\"]*:[^\s;<>\"]*)(?:$|[ \t;]
 
 def read_build(config: Config):
     """The asserted graph of the built dataset, and the origins the build recorded."""
-    from rdflib import Dataset, URIRef
-
     path = config.dataset_path
     if not path.exists():
         raise KgError("no built dataset: run `kg build`, or give the files to validate", str(path))
@@ -470,7 +428,6 @@ def read_build(config: Config):
     origins = {}
     if origins_path.exists():
         origins = {iri: tuple(place) for iri, place in json.loads(origins_path.read_text(encoding="utf-8")).items()}
-    from rdflib import Graph
 
     graph = Graph()
     graph += asserted
@@ -485,24 +442,3 @@ def _error_line(exc) -> int | None:
 def _first_line(exc) -> str:
     text = str(getattr(exc, "_why", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-
-
-# --------------------------------------------------------------------------- the command
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("files", nargs="*", metavar="FILE",
-                        help="RDF files to validate (default: the asserted graph of the last build)")
-    parser.add_argument("--format", choices=("text", "turtle", "json"), default="text",
-                        help="report format (default text)")
-
-
-def command(args, config: Config) -> int:
-    if args.files:
-        graph, origins = read_files([Path(f) for f in args.files])
-    else:
-        graph, origins = read_build(config)
-    report = validate(graph, config, origins)
-    output = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.format]()
-    sys.stdout.write(output if output.endswith("\n") else output + "\n")
-    return EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS

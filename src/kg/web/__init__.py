@@ -1,31 +1,53 @@
-"""The web app: `create_app(config)` builds a Flask app with one blueprint per job."""
+"""The web app: `create_app(config)` builds everything it needs, holds it in one AppState, and
+answers /sparql with the endpoint's own handler and every other path with a Flask blueprint."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from ..config import Config, from_env
-from . import errors
+from ..query_engine import EmbeddedEngine
+from . import downloads, entities, errors, home
 from .dataset import load_dataset
-from .fastpath import SparqlFastPath
+from .protocol_cache import ResultCache
+from .service_description import ServiceDescription
+from .sparql import PATHS as SPARQL_PATHS
+from .sparql import SparqlEndpoint
+from .state import AppState
+
+BLUEPRINTS = (home, downloads, entities)  # entities last: it owns the catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
     config = config or from_env()
+    dataset = load_dataset(config)
+    state = AppState(
+        config=config,
+        dataset=dataset,
+        # The store is asked for per use: a built store is opened in each worker, after the fork.
+        engine=EmbeddedEngine(lambda: dataset.store),
+        # Created before gunicorn forks: each worker gets its own (empty) copy.
+        answer_cache=ResultCache(config.response_cache_bytes),
+        description=ServiceDescription(lambda: dataset.store, config),
+    )
     app = Flask(__name__)
-    app.config["KG"] = config
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions["kg.dataset"] = load_dataset(config)
+    state.attach(app)
     errors.init_app(app)
-    _register_blueprints(app)
-    # GET /sparql?query=... answered without Flask's request machinery; the rest goes to Flask.
-    app.wsgi_app = SparqlFastPath(app, app.wsgi_app)
+    for module in BLUEPRINTS:
+        app.register_blueprint(module.bp)
+    app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
     return app
 
 
-def _register_blueprints(app: Flask) -> None:
-    # Imported here so that each blueprint module can import `current_dataset` from this package.
-    from . import downloads, entities, home, sparql
+class Router:
+    """/sparql to the endpoint's handler, everything else to Flask."""
 
-    for module in (home, sparql, downloads, entities):  # entities last: it owns the catch-all paths
-        app.register_blueprint(module.bp)
+    def __init__(self, sparql, flask_wsgi_app):
+        self.sparql = sparql
+        self.flask = flask_wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") in SPARQL_PATHS:
+            return self.sparql(environ, start_response)
+        return self.flask(environ, start_response)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Callable
 
 import pyoxigraph as ox
-from flask import current_app
 
 from ..config import Config, DataFile
 from ..errors import KgError
@@ -108,7 +107,3 @@ def _built_dataset(config: Config) -> Dataset:
     sizes = {config.graph(name): int(count) for name, count in triples.items()}
     return Dataset(files=(DataFile(config.dataset_path),), etag=str(digest)[:32], last_modified=modified,
                    opener=lambda: open_store(config.store_path), graph_sizes=sizes)
-
-
-def current_dataset() -> Dataset:
-    return current_app.extensions["kg.dataset"]

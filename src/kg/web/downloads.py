@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, render_template, request, send_file
+from flask import Blueprint, Response, render_template, request, send_file
 
 from ..dump import FORMATS, SUMS_FILE, VARIANT_TITLES, VOID_FILE, downloads_dir
 from .errors import api_error
+from .http_common import client_copy_is_current
+from .state import current_state
 from .protocol_formats import NotAcceptable, negotiate
 
 bp = Blueprint("downloads", __name__)
@@ -61,13 +63,13 @@ def _describe(path: Path, digest: str) -> DumpFile:
 
 
 def _folder() -> Path:
-    return downloads_dir(current_app.config["KG"])
+    return downloads_dir(current_state().config)
 
 
 @bp.get("/download")
 @bp.get("/download/")
 def download_page():
-    config = current_app.config["KG"]
+    config = current_state().config
     folder = _folder()
     files = listed_files(folder)
     return render_template("download.html", config=config, files=files,
@@ -123,7 +125,7 @@ def void_description():
         return api_error(406, "not_acceptable", str(exc))
     data = path.read_bytes()
     etag = f"{hashlib.sha256(data).hexdigest()[:32]}-{fmt.key}"
-    if request.if_none_match.contains(etag):
+    if client_copy_is_current(request.environ, etag):
         response = Response(status=304)
     else:
         body = data if fmt.key == "ttl" else ox.serialize(ox.parse(data, format=ox.RdfFormat.TURTLE), format=fmt.rdf)

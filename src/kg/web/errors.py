@@ -1,8 +1,11 @@
 """One error shape for the whole HTTP API, a request id on every response, no traceback to clients.
 
 JSON errors look like {"error": "not_found", "message": "...", "status": 404}. The SPARQL
-protocol routes answer errors in plain text (the spec allows it, and SPARQL clients show it
-as is): they call `protocol_error` instead.
+protocol route answers errors in plain text (the spec allows it, and SPARQL clients show it
+as is): see kg.web.protocol_answer.error_reply.
+
+Request ids are given by `RequestIds`, the outermost WSGI layer: it puts the id in the environ
+(`REQUEST_ID`) for handlers to log, and adds `X-Request-Id` to every response, whoever answers.
 """
 
 from __future__ import annotations
@@ -10,34 +13,38 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("kg.web")
 
+#: WSGI environ key of the request's id.
+REQUEST_ID = "kg.request_id"
+
 
 def init_app(app: Flask) -> None:
-    app.before_request(_assign_request_id)
-    app.after_request(_add_request_id_header)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
+class RequestIds:
+    """WSGI middleware: an id for every request, in the environ and in the X-Request-Id header."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        rid = environ[REQUEST_ID] = uuid.uuid4().hex[:16]
+
+        def start_with_id(status, headers, exc_info=None):
+            headers.append(("X-Request-Id", rid))
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start_with_id)
+
+
 def request_id() -> str:
-    return getattr(g, "request_id", "-")
-
-
-def new_request_id() -> str:
-    return uuid.uuid4().hex[:16]
-
-
-def _assign_request_id() -> None:
-    g.request_id = new_request_id()
-
-
-def _add_request_id_header(response: Response) -> Response:
-    response.headers["X-Request-Id"] = request_id()
-    return response
+    return request.environ.get(REQUEST_ID, "-")
 
 
 def _loggable(text: str) -> str:
@@ -57,16 +64,7 @@ def api_error(status: int, error: str, message: str, headers: dict | None = None
     return response
 
 
-def protocol_error(status: int, message: str, headers: dict | None = None) -> Response:
-    """A SPARQL protocol error: plain text, as the SPARQL 1.1 Protocol allows."""
-    log_protocol_error(request_id(), request.method, request.path, status, message)
-    response = Response(protocol_error_text(message), status=status, mimetype="text/plain")
-    response.headers.update(headers or {})
-    return response
-
-
 def log_protocol_error(request_id: str, method: str, path: str, status: int, message: str) -> None:
-    """Shared with the SPARQL fast path (kg.web.fastpath), which has no Flask request to read."""
     log.info("request %s: %s %s -> %d: %s", request_id, _loggable(method), _loggable(path), status, _loggable(message))
 
 

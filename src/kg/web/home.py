@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from ..query import named_queries
-from .dataset import current_dataset, sizes
+from .dataset import sizes
+from .state import current_state
 
 bp = Blueprint("home", __name__)
 
+
 @bp.get("/")
 def index():
-    config = current_app.config["KG"]
-    dataset = current_dataset()
+    config = current_state().config
+    dataset = current_state().dataset
     graphs, default_size = sizes(dataset)  # never counted per request: a count scans the store
     queries = [
         {"name": q.name, "title": q.title, "description": q.header.get("description", ""),

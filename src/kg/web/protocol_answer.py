@@ -1,10 +1,9 @@
 """Answering a SPARQL query as plain data: a request in, a `Reply` (status, headers, body) out.
 
-Two callers share these functions: the Flask view (kg.web.sparql), which turns a Reply into a
-Response, and the WSGI fast path (kg.web.fastpath), which sends it straight from the environ for
-the common GET /sparql?query=... without building a Flask request (that machinery cost more than
-evaluating a small query). Nothing here touches Flask's request context: what a request says is
-read from its WSGI environ, so both callers answer byte for byte alike.
+Used by the endpoint's one handler (kg.web.sparql). Nothing here touches Flask: what a request
+says is read from its WSGI environ, what the app holds from its AppState. The query is checked
+here (kg.sparql_scan), its format negotiated, a current client copy answered with 304, a cached
+answer reused; evaluation itself is the query engine's (kg.query_engine).
 """
 
 from __future__ import annotations
@@ -16,22 +15,22 @@ from functools import lru_cache
 from typing import Callable
 
 import pyoxigraph as ox
-from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
+from werkzeug.http import http_date, quote_etag
 
-from ..sparql_eval import QueryTimeout, run_with_timeout
-from ..sparql_results import Serialized, serialize_result
+from ..query_engine import DatasetDescription, Limits, QueryJob, QuerySyntaxError, QueryTimeout
+from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected, inspect_query
 from .errors import log_protocol_error, protocol_error_text
+from .http_common import client_copy_is_current as is_current
 from .protocol_cache import ResultCache
 from .protocol_formats import Format, NotAcceptable, negotiate
 from .protocol_request import SparqlRequest
+from .state import AppState
 
 log = logging.getLogger("kg.web.sparql")
 
 EXPOSED = "ETag, Last-Modified, X-Request-Id, X-SPARQL-Truncated, X-SPARQL-MaxRows, X-Cache"
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Expose-Headers", EXPOSED))
-#: app.config key of a callable run after a response whose query overran its time limit.
-RETIRE_WORKER = "KG_RETIRE_WORKER"
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
@@ -45,19 +44,19 @@ class Reply:
 
 @dataclass
 class Call:
-    """One request as the answering functions see it: the app, the WSGI environ, the request id."""
+    """One request as the answering functions see it: the app's state, the WSGI environ, the request id."""
 
-    app: object  # the Flask app: its config and extensions hold the dataset, cache and settings
+    state: AppState
     environ: dict
     request_id: str
     config: object = field(init=False)
 
     def __post_init__(self) -> None:
-        self.config = self.app.config["KG"]
+        self.config = self.state.config
 
     @property
     def dataset(self):
-        return self.app.extensions["kg.dataset"]
+        return self.state.dataset
 
     @property
     def method(self) -> str:
@@ -84,20 +83,19 @@ def _answer_query(call: Call, sparql: SparqlRequest) -> Reply:
     etag = f"{dataset.etag}-{fmt.key}"
     if client_copy_is_current(call, etag):
         return not_modified(call, etag)
-    cache = call.app.extensions["kg.sparql.cache"]
+    cache = call.state.answer_cache
     key = _cache_key(sparql, fmt) if cache.enabled and shape.repeatable else None
     cached = cache.get(key) if key is not None else None
     if cached is not None:
         return result_reply(call, cached, fmt, etag, "hit")
-    arguments = _dataset_arguments(sparql, shape.has_dataset_clause)
     # Relative IRIs resolve against the endpoint as the dataset's base names it (SPARQL Protocol §2.1.4).
-    arguments["base_iri"] = config.base + "sparql"
-    store, query = dataset.store, sparql.query
+    job = QueryJob(sparql.query, _dataset(sparql, shape.has_dataset_clause), config.base + "sparql", fmt,
+                   limits(config))
+    return evaluated(call, job, fmt, etag, cache=cache if cache.enabled else None, key=key)
 
-    def evaluate() -> Serialized:
-        return serialize_result(store.query(query, **arguments), fmt, config.max_rows, config.max_result_bytes)
 
-    return evaluated(call, evaluate, fmt, etag, cache=cache if cache.enabled else None, key=key)
+def limits(config) -> Limits:
+    return Limits(config.timeout, config.max_rows, config.max_result_bytes)
 
 
 def _cache_key(sparql: SparqlRequest, fmt: Format) -> tuple:
@@ -109,33 +107,33 @@ def _frozen(graphs: list[str] | None) -> tuple[str, ...] | None:
     return None if graphs is None else tuple(graphs)
 
 
-def _dataset_arguments(sparql: SparqlRequest, query_has_from: bool) -> dict:
-    """pyoxigraph's dataset arguments: protocol graphs, else the query's FROM, else the union of all."""
-    if sparql.names_dataset:
-        return {
-            "default_graph": [iri(g, "default-graph-uri") for g in sparql.default_graphs or []],
-            "named_graphs": [iri(g, "named-graph-uri") for g in sparql.named_graphs or []],
-        }
-    if query_has_from:  # use_default_graph_as_union would override the query's FROM
-        return {}
-    return {"use_default_graph_as_union": True}
+def _dataset(sparql: SparqlRequest, query_has_from: bool) -> DatasetDescription:
+    if not sparql.names_dataset:
+        return DatasetDescription(query_has_from=query_has_from)
+    return DatasetDescription(
+        tuple(iri(g, "default-graph-uri") for g in sparql.default_graphs or ()),
+        tuple(iri(g, "named-graph-uri") for g in sparql.named_graphs or ()),
+    )
 
 
-def iri(value: str, parameter: str) -> ox.NamedNode:
+def iri(value: str, parameter: str) -> str:
+    """`value` if it is an absolute IRI, else 400."""
     try:
-        return ox.NamedNode(value)
+        ox.NamedNode(value)
     except ValueError:
         raise QueryRejected(400, f"{parameter}={value!r} is not an absolute IRI.") from None
+    return value
 
 
 # --- evaluation under the time limit ------------------------------------------------------------
-def evaluated(call: Call, work, fmt: Format, etag: str, cache: ResultCache | None = None, key=None) -> Reply:
-    """Run `work` under the time limit; with a cache, remember the answer under `key` (None: never)."""
+def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCache | None = None,
+              key=None) -> Reply:
+    """The engine's answer to `job`; with a cache, remember it under `key` (None: never)."""
     try:
-        result = run_with_timeout(work, call.config.timeout)
-    except QueryTimeout:
-        return _timed_out(call)
-    except SyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ..."
+        result = call.state.engine.evaluate(job)
+    except QueryTimeout as exc:
+        return _timed_out(call, exc)
+    except QuerySyntaxError as exc:
         return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}")
     if cache is None:
         return result_reply(call, result, fmt, etag)
@@ -150,14 +148,14 @@ def _short(message: str, limit: int = 300) -> str:
     return first_line if len(first_line) <= limit else first_line[:limit] + " ..."
 
 
-def _timed_out(call: Call) -> Reply:
-    timeout = call.config.timeout
-    log.warning("request %s: query stopped after %g s; retiring this worker", call.request_id, timeout)
-    reply = error_reply(call, 503, f"The query took longer than the limit of {timeout:g} s and was stopped. "
+def _timed_out(call: Call, exc: QueryTimeout) -> Reply:
+    log.warning("request %s: query stopped after %g s%s", call.request_id, exc.timeout,
+                "; retiring this worker" if exc.retire_process else "")
+    reply = error_reply(call, 503, f"The query took longer than the limit of {exc.timeout:g} s and was stopped. "
                                    "Narrow it down (LIMIT, more specific patterns) and try again.",
                         [("Retry-After", "1")])
-    # The runaway thread cannot be stopped: the worker process goes, a fresh one takes over.
-    reply.on_close = call.app.config.get(RETIRE_WORKER)
+    if exc.retire_process:  # the runaway query cannot be stopped: the worker goes, a fresh one takes over
+        reply.on_close = call.state.retire_worker
     return reply
 
 
@@ -196,16 +194,7 @@ def _cors(enabled: bool) -> tuple[tuple[str, str], ...]:
 
 # --- HTTP caching ----------------------------------------------------------------------------
 def client_copy_is_current(call: Call, etag: str) -> bool:
-    environ = call.environ
-    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
-        return False
-    if "HTTP_IF_NONE_MATCH" in environ:  # RFC 9110: If-Modified-Since is ignored then
-        tags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
-        return tags.contains_weak(etag) or tags.star_tag
-    if "HTTP_IF_MODIFIED_SINCE" not in environ:  # the usual case: skip parsing dates
-        return False
-    since = parse_date(environ["HTTP_IF_MODIFIED_SINCE"])
-    return since is not None and call.dataset.last_modified <= since
+    return is_current(call.environ, etag, call.dataset.last_modified)
 
 
 @lru_cache(maxsize=256)

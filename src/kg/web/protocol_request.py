@@ -1,8 +1,9 @@
 """Read a SPARQL 1.1 Protocol request: which operation, which query, which dataset.
 
-Parameters are decoded here, strictly as UTF-8 (werkzeug would silently replace bad bytes),
-from the URL and, for form posts, the body. Anything the protocol does not allow raises
-QueryRejected with the status to answer.
+Read from the WSGI environ (no framework request object): parameters are decoded here,
+strictly as UTF-8 (werkzeug would silently replace bad bytes), from the URL and, for form posts,
+the body, which is read here too, never more than the body limit. Anything the protocol does not
+allow raises QueryRejected with the status to answer.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
-from flask import Request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import parse_options_header
 
 from ..sparql_scan import QueryRejected
 
@@ -35,21 +35,48 @@ class SparqlRequest:
         return self.default_graphs is not None or self.named_graphs is not None
 
 
-def read_request(request: Request, max_body_bytes: int) -> SparqlRequest:
-    if request.method in ("GET", "HEAD"):
-        return read_url_request(request.query_string)
-    url_params = _parse_params(request.query_string, "URL")
-    if request.content_length is not None and request.content_length > max_body_bytes:
-        raise QueryRejected(413, f"Request body over the limit of {max_body_bytes} bytes.")
-    media_type = request.mimetype
-    if media_type == FORM:
-        return _from_params(url_params + _parse_params(_body(request), "request body"), posted=True)
-    if media_type == SPARQL_QUERY:
-        return _direct_query(request, url_params)
+def read_request(environ: dict, max_body_bytes: int) -> SparqlRequest:
+    """The SPARQL request a GET, HEAD or POST makes (other methods never get here)."""
+    query_string = environ.get("QUERY_STRING", "").encode("latin-1")  # PEP 3333: bytes as latin-1
+    if environ["REQUEST_METHOD"] in ("GET", "HEAD"):
+        return read_url_request(query_string)
+    url_params = _parse_params(query_string, "URL")
+    declared = _declared_length(environ)
+    if declared is not None and declared > max_body_bytes:
+        raise _too_large(max_body_bytes)
+    media_type, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
     if media_type == SPARQL_UPDATE:
         raise QueryRejected(403, READ_ONLY)
-    shown = media_type or "no Content-Type"
-    raise QueryRejected(415, f"Unsupported body type ({shown}): POST {FORM} or {SPARQL_QUERY}.")
+    if media_type not in (FORM, SPARQL_QUERY):
+        shown = media_type or "no Content-Type"
+        raise QueryRejected(415, f"Unsupported body type ({shown}): POST {FORM} or {SPARQL_QUERY}.")
+    body = _read_body(environ["wsgi.input"], declared, max_body_bytes)
+    if media_type == FORM:
+        return _from_params(url_params + _parse_params(body, "request body"), posted=True)
+    return _direct_query(body, options.get("charset", "utf-8").lower(), url_params)
+
+
+def _declared_length(environ: dict) -> int | None:
+    length = environ.get("CONTENT_LENGTH")
+    if not length:
+        return None  # none given: a chunked body, or none at all
+    try:
+        return int(length)
+    except ValueError:
+        raise QueryRejected(400, f"Content-Length {length!r} is not a number.") from None
+
+
+def _read_body(stream, declared: int | None, max_bytes: int) -> bytes:
+    if declared is not None:
+        return stream.read(declared) if declared > 0 else b""
+    body = stream.read(max_bytes + 1)  # chunked: read one byte past the cap to know it is over
+    if len(body) > max_bytes:
+        raise _too_large(max_bytes)
+    return body
+
+
+def _too_large(max_bytes: int) -> QueryRejected:
+    return QueryRejected(413, f"Request body over the limit of {max_bytes} bytes.")
 
 
 def read_url_request(query_string: bytes) -> SparqlRequest:
@@ -75,14 +102,13 @@ def _from_params(params: list[tuple[str, str]], posted: bool = False) -> SparqlR
     return SparqlRequest("description", format_params=formats)
 
 
-def _direct_query(request: Request, url_params: list[tuple[str, str]]) -> SparqlRequest:
-    charset = request.mimetype_params.get("charset", "utf-8").lower()
+def _direct_query(body: bytes, charset: str, url_params: list[tuple[str, str]]) -> SparqlRequest:
     if charset not in ("utf-8", "utf8"):
         raise QueryRejected(415, f"Query bodies must be UTF-8, not {charset}.")
     if any(name in ("query", "update") for name, _ in url_params):
         raise QueryRejected(400, "A direct POST carries the query in the body, not in a query parameter.")
     try:
-        query = _body(request).decode("utf-8")
+        query = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise QueryRejected(400, f"The query is not valid UTF-8 (byte {exc.start}).") from None
     if not query.strip():
@@ -110,13 +136,6 @@ def _dataset(params) -> tuple[list[str] | None, list[str] | None]:
 
 def _values(params, name: str) -> list[str]:
     return [value for key, value in params if key == name]
-
-
-def _body(request: Request) -> bytes:
-    try:
-        return request.get_data(cache=True)
-    except RequestEntityTooLarge:
-        raise QueryRejected(413, "Request body over the size limit.") from None
 
 
 def _parse_params(raw: bytes, where: str) -> list[tuple[str, str]]:

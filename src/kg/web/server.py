@@ -1,4 +1,4 @@
-"""`kg serve`: the web app under gunicorn (threaded workers), on the built dataset or on --data files.
+"""The web app under gunicorn (threaded workers) for `kg serve` (kg.commands.serve): the built dataset or --data files.
 
 The dataset is loaded once, in the master process, before the workers fork (they share it);
 a bad file therefore stops `kg serve` with file, line and reason instead of a worker boot
@@ -9,80 +9,15 @@ master starts a fresh one; with two or more workers the service never stops.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
-import socket
 
 from gunicorn.app.base import BaseApplication
 
-from ..config import Config, DataFile, _check
-from ..errors import KgError
+from ..config import Config
 
 log = logging.getLogger("kg.serve")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", action="append", metavar="FILE[@IRI]", default=[],
-                        help="serve this RDF file (repeatable): Turtle, N-Triples, RDF/XML into the default "
-                             "graph, TriG/N-Quads with their graphs; FILE@IRI loads a triples file into graph IRI "
-                             "(default: the built dataset)")
-    parser.add_argument("--host", help="interface to listen on (default: KG_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default: KG_PORT or 8000)")
-    parser.add_argument("--timeout", type=float, help="seconds a query may run (default: KG_TIMEOUT or 10)")
-    parser.add_argument("--max-rows", type=int, help="rows per result before it is cut (default: 10000)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: KG_WORKERS or 2)")
-    parser.add_argument("--threads", type=int, help="threads per worker (default: KG_THREADS or 4)")
-    parser.add_argument("--response-cache-bytes", type=int, metavar="BYTES",
-                        help="per-worker cache of query answers, 0 = off (default: KG_RESPONSE_CACHE_BYTES or 32 MB)")
-
-
-def command(args: argparse.Namespace, config: Config) -> int:
-    config = _apply_flags(args, config)
-    from . import create_app  # Flask and pyoxigraph load only for this command
-
-    app = create_app(config)
-    _check_port_is_free(config)
-    app.config["KG_RETIRE_WORKER"] = retire_this_worker
-    log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
-             len(app.extensions["kg.dataset"].files), config.host, config.port, config.workers, config.threads)
-    GunicornServer(app, gunicorn_options(config)).run()
-    return 0
-
-
-def _check_port_is_free(config: Config) -> None:
-    """Say so plainly when the port is taken (gunicorn would retry five times, then exit 1)."""
-    try:
-        infos = socket.getaddrinfo(config.host, config.port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise KgError(f"--host {config.host!r}: {exc.strerror}") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise KgError(f"cannot listen on {config.host}:{config.port}: {exc.strerror} "
-                          "(is another server running? choose another --port)") from None
-
-
-def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
-    changes = {
-        "host": args.host, "port": args.port, "timeout": args.timeout, "max_rows": args.max_rows,
-        "workers": args.workers, "threads": args.threads, "response_cache_bytes": args.response_cache_bytes,
-    }
-    changes = {name: value for name, value in changes.items() if value is not None}
-    if args.data:
-        try:
-            changes["data_files"] = tuple(DataFile.parse(spec) for spec in args.data)
-        except ValueError as exc:
-            raise KgError(str(exc)) from None
-    config = config.replace(**changes)
-    _check(config)
-    if config.workers < 1 or config.threads < 1:
-        raise KgError("--workers and --threads must be at least 1")
-    return config
 
 
 def retire_this_worker() -> None:
@@ -132,7 +67,6 @@ def _choose_cpu(server, worker) -> None:
 
 def _pin_to_chosen_cpu(server, worker) -> None:
     os.sched_setaffinity(0, {worker.kg_cpu})
-
 
 
 class GunicornServer(BaseApplication):

@@ -1,150 +1,143 @@
-"""The SPARQL 1.1 endpoint at /sparql: queries, the service description, and graph reads.
+"""The SPARQL 1.1 endpoint at /sparql: one handler for every method, as plain WSGI.
 
-One route answers every method so that each failure gets the protocol's plain-text error with
-the right status (405 included). Answering a query — scan the text (updates, SERVICE, nesting),
-negotiate the format, answer 304 if the client's copy is current, else evaluate and serialize in
-a time-limited thread — lives in kg.web.protocol_answer as plain functions: this view adapts
-their Reply to Flask, and kg.web.fastpath serves the common GET straight from WSGI with them.
+As Oxigraph's server keeps all protocol handling in one `handle_request`, `SparqlEndpoint` answers
+every request to /sparql (and /sparql/) itself: GET, HEAD and POST queries (reading POST bodies
+itself, never more than the body limit), the service description, Graph Store reads, OPTIONS
+preflights, and the protocol's plain-text error for everything else (405 with the methods really
+served). It runs without Flask's request machinery, which cost more than evaluating a small
+query. CORS headers are added here and only here; the request id comes from the app's router.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import zlib
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, request
-from werkzeug.datastructures import Headers
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.sansio.utils import get_current_url
+from werkzeug.wsgi import get_host
 
-from ..sparql_results import Serialized, serialize_triples
+from ..query_engine import READ_GRAPH, DatasetDescription, QueryJob
+from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected
-from .dataset import current_dataset
-from .errors import http_error, protocol_error, request_id
-from .protocol_answer import (CORS_HEADERS, RETIRE_WORKER, Call, Reply, answer_query, client_copy_is_current,
-                              evaluated, iri, not_modified, result_reply)
-from .protocol_cache import ResultCache
+from .errors import REQUEST_ID
+from .protocol_answer import (CORS_HEADERS, Call, Reply, answer_query, client_copy_is_current, error_reply,
+                              evaluated, iri, limits, not_modified, result_reply)
 from .protocol_formats import NotAcceptable, negotiate
 from .protocol_request import SparqlRequest, read_request
-from .service_description import PREFIXES, ServiceDescription
+from .service_description import PREFIXES
+from .state import AppState
 
-__all__ = ["bp", "RETIRE_WORKER"]
+log = logging.getLogger("kg.web.sparql")
 
-bp = Blueprint("sparql", __name__)
-
+PATHS = ("/sparql", "/sparql/")
 SERVED_METHODS = ("GET", "POST", "HEAD", "OPTIONS")
 ALLOW = ", ".join(SERVED_METHODS)
 VALID_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?")
+_NO_LENGTH = (204, 304)  # these carry no Content-Length
 
 
-@bp.record_once
-def _attach(state) -> None:
-    app = state.app
-    config = app.config["KG"]
-    app.extensions["kg.sparql.description"] = ServiceDescription(lambda: app.extensions["kg.dataset"].store, config)
-    # Created before gunicorn forks: each worker gets its own (empty) copy.
-    app.extensions["kg.sparql.cache"] = ResultCache(config.response_cache_bytes)
-    app.register_error_handler(405, _method_not_allowed)
+class SparqlEndpoint:
+    """The WSGI application answering /sparql."""
+
+    def __init__(self, state: AppState):
+        self.state = state
+
+    def __call__(self, environ, start_response):
+        call = Call(self.state, environ, environ.get(REQUEST_ID, "-"))
+        try:
+            reply = self.handle_request(call)
+        except Exception:  # a bug, not the client's fault: log it, answer without a traceback
+            log.exception("request %s: unexpected error", call.request_id)
+            reply = error_reply(call, 500, f"An unexpected error occurred (request id {call.request_id}).")
+        return _send(reply, call, start_response)
+
+    def handle_request(self, call: Call) -> Reply:
+        method = call.method
+        if method == "OPTIONS":
+            return _preflight(call)
+        if method not in SERVED_METHODS:
+            return error_reply(call, 405, f"Method {method} is not allowed here; use GET or POST.",
+                               [("Allow", ALLOW)])
+        try:
+            sparql = read_request(call.environ, call.config.max_body_bytes)
+            if sparql.operation == "description":
+                return _describe_service(call, sparql)
+            if sparql.operation == "graph":
+                return _read_graph(call, sparql)
+            return answer_query(call, sparql)
+        except QueryRejected as exc:
+            return error_reply(call, exc.status, exc.message)
+        except NotAcceptable as exc:
+            return error_reply(call, 406, str(exc))
 
 
-def _method_not_allowed(exc):
-    """Methods no route lists (TRACE, PROPFIND...) reach Flask's router, not the view: answer
-    them on /sparql like the view does (plain text, the methods really served), elsewhere as usual."""
-    if request.path.rstrip("/") == "/sparql":
-        return protocol_error(405, f"Method {request.method} is not allowed here; use GET or POST.", {"Allow": ALLOW})
-    return http_error(exc)
+def _send(reply: Reply, call: Call, start_response):
+    headers = list(reply.headers)
+    if reply.status not in _NO_LENGTH:
+        headers.append(("Content-Length", str(len(reply.body))))
+    start_response(f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers)
+    body = _Body() if call.method == "HEAD" or reply.status in _NO_LENGTH else _Body((reply.body,))
+    body.on_close = reply.on_close
+    return body
 
 
-@bp.after_request
-def _cors(response: Response) -> Response:
-    # Query answers and protocol errors carry these already (see kg.web.protocol_answer).
-    if current_app.config["KG"].cors and "Access-Control-Allow-Origin" not in response.headers:
-        response.headers.extend(CORS_HEADERS)
-    return response
+class _Body(list):
+    """The response body, with WSGI's close() hook: the server calls it once the response is sent."""
+
+    on_close = None
+
+    def close(self) -> None:
+        if self.on_close is not None:
+            self.on_close()
 
 
-@bp.route("/sparql", methods=[*SERVED_METHODS, "PUT", "DELETE", "PATCH"], provide_automatic_options=False)
-@bp.route("/sparql/", methods=[*SERVED_METHODS, "PUT", "DELETE", "PATCH"], provide_automatic_options=False)
-def endpoint() -> Response:
-    if request.method == "OPTIONS":
-        return _preflight()
-    if request.method not in SERVED_METHODS:
-        return protocol_error(405, f"Method {request.method} is not allowed here; use GET or POST.", {"Allow": ALLOW})
-    config = current_app.config["KG"]
-    try:
-        sparql = read_request(request, config.max_body_bytes)
-        if sparql.operation == "description":
-            return _describe_service(sparql)
-        if sparql.operation == "graph":
-            return _read_graph(sparql)
-        return _to_response(answer_query(_call(), sparql))
-    except QueryRejected as exc:
-        return protocol_error(exc.status, exc.message)
-    except NotAcceptable as exc:
-        return protocol_error(406, str(exc))
-
-
-def _endpoint_url() -> str:
-    """The endpoint's URL as the client reached it (W3C: sd:endpoint matches the URL queried),
-    unless the Host header is not a plain host[:port]: then the configured base's."""
-    if VALID_HOST.fullmatch(request.host or ""):
-        return request.base_url
-    return current_app.config["KG"].base + "sparql"
-
-
-def _preflight() -> Response:
-    response = Response(status=204)
-    response.headers["Allow"] = ALLOW
-    if current_app.config["KG"].cors:
-        response.headers["Access-Control-Allow-Methods"] = ALLOW
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match, If-Modified-Since"
-        response.headers["Access-Control-Max-Age"] = "86400"
-    return response
-
-
-# --- Flask adapter for the answering functions ------------------------------------------------
-def _call() -> Call:
-    return Call(current_app, request.environ, request_id())
-
-
-def _to_response(reply: Reply) -> Response:
-    # No body at all (not b"") for a 304, so that werkzeug adds no Content-Length, as before.
-    response = Response(reply.body or None, status=reply.status, headers=Headers(reply.headers))
-    if reply.on_close is not None:
-        response.call_on_close(reply.on_close)
-    return response
+def _preflight(call: Call) -> Reply:
+    headers = [("Allow", ALLOW)]
+    if call.config.cors:
+        headers += [
+            *CORS_HEADERS,
+            ("Access-Control-Allow-Methods", ALLOW),
+            ("Access-Control-Allow-Headers", "Accept, Content-Type, If-None-Match, If-Modified-Since"),
+            ("Access-Control-Max-Age", "86400"),
+        ]
+    return Reply(204, headers)
 
 
 # --- service description and graph reads -------------------------------------------------------
-def _describe_service(sparql: SparqlRequest) -> Response:
-    fmt = negotiate("graph", request.headers.get("Accept"), sparql.format_params)
-    endpoint = _endpoint_url()
-    etag = f"{current_dataset().etag}-sd-{fmt.key}-{zlib.crc32(endpoint.encode()):08x}"
-    call = _call()
+def _endpoint_url(call: Call) -> str:
+    """The endpoint's URL as the client reached it (W3C: sd:endpoint matches the URL queried),
+    unless the Host header is not a plain host[:port]: then the configured base's."""
+    environ = call.environ
+    host = get_host(environ) if environ.get("HTTP_HOST") or environ.get("SERVER_NAME") else ""
+    if VALID_HOST.fullmatch(host or ""):
+        return get_current_url(environ["wsgi.url_scheme"], host, environ.get("SCRIPT_NAME", ""),
+                               environ.get("PATH_INFO", ""))
+    return call.config.base + "sparql"
+
+
+def _describe_service(call: Call, sparql: SparqlRequest) -> Reply:
+    fmt = negotiate("graph", call.environ.get("HTTP_ACCEPT"), sparql.format_params)
+    endpoint = _endpoint_url(call)
+    etag = f"{call.dataset.etag}-sd-{fmt.key}-{zlib.crc32(endpoint.encode()):08x}"
     if client_copy_is_current(call, etag):
-        return _to_response(not_modified(call, etag))
-    triples = current_app.extensions["kg.sparql.description"].triples(endpoint)
+        return not_modified(call, etag)
+    triples = call.state.description.triples(endpoint)
     body = ox.serialize(triples, format=fmt.rdf, prefixes=PREFIXES)
-    return _to_response(result_reply(call, Serialized(body), fmt, etag))
+    return result_reply(call, Serialized(body), fmt, etag)
 
 
-def _read_graph(sparql: SparqlRequest) -> Response:
+def _read_graph(call: Call, sparql: SparqlRequest) -> Reply:
     """Graph Store Protocol, read only: GET/HEAD ?graph=IRI or ?default (the union of all graphs)."""
-    config = current_app.config["KG"]
-    store = current_dataset().store
     graph = iri(sparql.graph, "graph") if sparql.graph is not None else None
-    if graph is not None and not store.contains_named_graph(graph):
-        return protocol_error(404, f"No graph named <{sparql.graph}> in this dataset.")
-    fmt = negotiate("graph", request.headers.get("Accept"), sparql.format_params)
-    etag = f"{current_dataset().etag}-g{zlib.crc32((sparql.graph or '').encode()):08x}-{fmt.key}"
-    call = _call()
+    if graph is not None and not call.state.engine.has_graph(graph):
+        return error_reply(call, 404, f"No graph named <{sparql.graph}> in this dataset.")
+    fmt = negotiate("graph", call.environ.get("HTTP_ACCEPT"), sparql.format_params)
+    etag = f"{call.dataset.etag}-g{zlib.crc32((sparql.graph or '').encode()):08x}-{fmt.key}"
     if client_copy_is_current(call, etag):
-        return _to_response(not_modified(call, etag))
-
-    def evaluate() -> Serialized:
-        if graph is None:
-            triples = store.query("CONSTRUCT WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-        else:
-            triples = (quad.triple for quad in store.quads_for_pattern(None, None, None, graph))
-        return serialize_triples(triples, fmt.rdf, config.max_rows, config.max_result_bytes)
-
-    return _to_response(evaluated(call, evaluate, fmt, etag))
+        return not_modified(call, etag)
+    dataset = DatasetDescription((graph,), ()) if graph is not None else DatasetDescription()
+    job = QueryJob(READ_GRAPH, dataset, call.config.base + "sparql", fmt, limits(call.config))
+    return evaluated(call, job, fmt, etag)

@@ -1,0 +1,133 @@
+"""The query engine: evaluates a checked SPARQL query over a described dataset, within limits.
+
+The SPARQL protocol handler (kg.web.sparql) decides *what* to run: it reads the request, checks
+the query text (kg.sparql_scan: no update, no SERVICE, bounded nesting), negotiates the answer's
+format and maps the protocol's dataset parameters onto a `DatasetDescription`. An engine decides
+*how*: it evaluates the `QueryJob` within its `Limits` (time, rows, bytes) and gives back the
+answer already serialized (`Serialized`: bytes, and whether they were cut at a cap), or raises
+one of the errors below. Everything an engine needs comes in the job; it never sees HTTP.
+
+Engines:
+- `EmbeddedEngine`: a pyoxigraph store in this process, queries run on long-lived evaluator
+  threads (kg.sparql_eval) so that the caller can stop waiting at the time limit.
+
+A second engine (a SPARQL 1.1 store over HTTP) implements the same `QueryEngine` protocol.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from .sparql_eval import EvaluatorPool
+from .sparql_eval import QueryTimeout as _PoolTimeout
+from .sparql_results import Serialized, serialize_result
+
+#: The query that reads one graph (Graph Store Protocol GET): its dataset says which graph.
+READ_GRAPH = "CONSTRUCT WHERE { ?s ?p ?o }"
+
+
+class QueryTimeout(Exception):
+    """The query overran its time limit and was given up.
+
+    `retire_process`: the query could not be stopped and still runs in this process (a thread
+    engine): the server should replace this worker process once the 503 is sent.
+    """
+
+    def __init__(self, timeout: float, retire_process: bool):
+        super().__init__(f"query still running after {timeout:g} s")
+        self.timeout = timeout
+        self.retire_process = retire_process
+
+
+class QuerySyntaxError(Exception):
+    """The engine's parser refused the query; the message keeps its position ("error at 1:26: ...")."""
+
+
+@dataclass(frozen=True)
+class DatasetDescription:
+    """Which graphs a query sees (SPARQL 1.1 Protocol §2.1.4 and Query §13).
+
+    `default_graphs`/`named_graphs` not None: the request's default-graph-uri/named-graph-uri,
+    which replace the query's own FROM/FROM NAMED (a part left out is empty). Both None: the
+    query's FROM/FROM NAMED if it has any (`query_has_from`), else the default graph is the union
+    of all graphs and every named graph is visible.
+    """
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    query_has_from: bool = False
+
+    @property
+    def named_by_request(self) -> bool:
+        return self.default_graphs is not None or self.named_graphs is not None
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float  # seconds
+    max_rows: int  # solutions or triples
+    max_bytes: int  # of the serialized answer
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str  # already checked (kg.sparql_scan.inspect_query)
+    dataset: DatasetDescription
+    base_iri: str  # relative IRIs in the query resolve against it
+    output: object  # a kg.web.protocol_formats.Format: .key, .results (SELECT/ASK) or .rdf (graphs)
+    limits: Limits
+
+
+class QueryEngine(Protocol):
+    def evaluate(self, job: QueryJob) -> Serialized:
+        """The answer in `job.output`, cut at the limits; raises QueryTimeout or QuerySyntaxError."""
+
+    def has_graph(self, iri: str) -> bool:
+        """Whether the dataset has a named graph `iri`."""
+
+
+class EmbeddedEngine:
+    """A pyoxigraph store in this process, evaluated on a pool of evaluator threads."""
+
+    def __init__(self, store, evaluators: int = 8):
+        """`store`: a store, or a function giving it (the build's on-disk store is opened by each
+        worker process on first use, after gunicorn's fork)."""
+        self._get_store = store if callable(store) else (lambda: store)
+        self._pool = EvaluatorPool(size=evaluators)
+
+    @property
+    def store(self) -> ox.Store:
+        return self._get_store()
+
+    def evaluate(self, job: QueryJob) -> Serialized:
+        arguments = _dataset_arguments(job.dataset)
+        store, query, limits, output = self.store, job.query, job.limits, job.output
+
+        def work() -> Serialized:
+            result = store.query(query, base_iri=job.base_iri, **arguments)
+            return serialize_result(result, output, limits.max_rows, limits.max_bytes)
+
+        try:
+            return self._pool.run(work, limits.timeout)
+        except _PoolTimeout:
+            raise QueryTimeout(limits.timeout, retire_process=True) from None
+        except SyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ..."
+            raise QuerySyntaxError(str(exc)) from None
+
+    def has_graph(self, iri: str) -> bool:
+        return self.store.contains_named_graph(ox.NamedNode(iri))
+
+
+def _dataset_arguments(dataset: DatasetDescription) -> dict:
+    """pyoxigraph's dataset arguments: the request's graphs, else the query's FROM, else the union."""
+    if dataset.named_by_request:
+        return {
+            "default_graph": [ox.NamedNode(g) for g in dataset.default_graphs or ()],
+            "named_graphs": [ox.NamedNode(g) for g in dataset.named_graphs or ()],
+        }
+    if dataset.query_has_from:  # use_default_graph_as_union would override the query's FROM
+        return {}
+    return {"use_default_graph_as_union": True}

@@ -1,0 +1,43 @@
+"""Everything the web app needs, built once by `create_app` and held in one typed object.
+
+Views read it with `current_state()`; the SPARQL handler gets it as an argument. Nothing else
+of the app's is looked up by string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from flask import Flask, current_app
+
+from ..config import Config
+from ..query_engine import QueryEngine
+from .dataset import Dataset
+from .protocol_cache import ResultCache
+from .service_description import ServiceDescription
+
+_KEY = "kg"  # the one app.extensions entry
+
+
+@dataclass
+class AppState:
+    config: Config
+    dataset: Dataset  # the served files, their store, validators for HTTP caching
+    engine: QueryEngine  # evaluates the SPARQL protocol's queries
+    answer_cache: ResultCache  # serialized answers of repeatable queries; one per worker process
+    description: ServiceDescription  # the endpoint's service description and VoID statistics
+    # Run once a response whose query could not be stopped has been sent (kg serve: retire this
+    # worker process so a fresh one takes over); None: nothing to do (tests, in-process use).
+    retire_worker: Callable[[], None] | None = None
+
+    def attach(self, app: Flask) -> None:
+        app.extensions[_KEY] = self
+
+
+def current_state() -> AppState:
+    return current_app.extensions[_KEY]
+
+
+def state_of(app: Flask) -> AppState:
+    return app.extensions[_KEY]
