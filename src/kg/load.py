@@ -17,6 +17,7 @@ from rdflib.namespace import SKOS
 
 from .config import Config
 from .errors import KgError
+from .progress import Counter
 from .quotes import QuoteIndex
 from .vocab import CLAIM_FOLDER, DEFAULT_BASE, ID_FOLDERS, OWL, prefixes, scheme_ns
 from .vocab import OA as OA_NS
@@ -124,8 +125,12 @@ def load_data(config: Config, ontology: Graph | None = None) -> Loaded:
     ontology = ontology if ontology is not None else load_ontology(config)
     builder = _Builder(config, Vocabulary(ontology, config))
     builder.add_sources(config.data_dir / "sources" / "sources.yaml")
-    for path in data_files(config):
+    files = data_files(config)
+    progress = Counter("data files", len(files), "files")
+    for path in files:
         builder.add_file(path)
+        progress.advance()
+    progress.close()
     builder.check_references()
     return Loaded(builder.graph, builder.origins, {sid: digest for sid, (_, _, digest) in builder.sources.items()})
 
