@@ -25,6 +25,7 @@ from .canonical import canonical_blank_nodes, sorted_quads
 from .config import Config
 from .errors import KgError
 from .progress import Steps
+from .convert import oxigraph_quads
 from .store import write_store
 
 log = logging.getLogger("kg.build")
@@ -87,9 +88,7 @@ def write_dataset(config: Config, graphs: dict) -> Path:
     """
     quads = []
     for name, graph in graphs.items():
-        graph_name = ox.NamedNode(config.graph(name))
-        ntriples = graph.serialize(format="nt", encoding="utf-8")
-        quads += [ox.Quad(*q.triple, graph_name) for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+        quads += oxigraph_quads(graph, ox.NamedNode(config.graph(name)))
     path = config.dataset_path
     path.write_bytes(ox.serialize(sorted_quads(canonical_blank_nodes(quads)), format=ox.RdfFormat.N_QUADS))
     return path

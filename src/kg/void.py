@@ -64,10 +64,10 @@ def void_turtle(config: Config, quads: list, release, files: list, inferred_grap
 def _add_entity_counts(config: Config, add, integer, dataset: str, merged: set) -> None:
     """void:entities: things typed with a class of our ontology; one class partition per class."""
     by_class: dict[str, set] = {}
+    ontology_ns, rdf_type = config.ontology_ns, ox.NamedNode(RDF_TYPE)
     for t in merged:
-        cls = t.object.value if str(t.predicate) == f"<{RDF_TYPE}>" else ""
-        if cls.startswith(config.ontology_ns):
-            by_class.setdefault(cls, set()).add(t.subject)
+        if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode) and t.object.value.startswith(ontology_ns):
+            by_class.setdefault(t.object.value, set()).add(t.subject)
     add(dataset, VOID + "entities", integer(len(set().union(*by_class.values()) if by_class else set())))
     for cls, members in sorted(by_class.items()):
         part = void_iri(config, "class-" + cls[len(config.ontology_ns):])
