@@ -80,6 +80,11 @@ class NoScans:
     def __len__(self):
         raise AssertionError("len() counts the whole store")
 
+    def query(self, text, **options):
+        if "COUNT(" in text.upper():
+            raise AssertionError("a count over the store")
+        return self._store.query(text, **options)
+
     def __getattr__(self, name):
         return getattr(self._store, name)
 
@@ -106,6 +111,19 @@ def no_scan_client(built, monkeypatch):
 def test_pages_and_404s_never_scan_the_whole_store(no_scan_client, path, status):
     response = no_scan_client.get(path, headers={"Accept": "text/html"})
     assert response.status_code == status, response.get_data(as_text=True)[:500]
+
+
+def test_the_service_description_never_counts_the_built_store(no_scan_client):
+    response = no_scan_client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200 and b"void:triples" in response.data
+
+
+def test_the_build_counts_the_service_descriptions_statistics_once(built, built_store):
+    from kg.store import store_statistics
+
+    counted = json.loads((built.build_dir / "statistics.json").read_text())
+    assert counted == store_statistics(built_store)
+    assert counted[""]["triples"] > 0 and counted[built.graph("asserted")]["classes"] > 10
 
 
 def test_404_suggests_ids_one_typo_away(no_scan_client):

@@ -26,9 +26,10 @@ from .config import Config
 from .errors import KgError
 from .progress import Steps
 from .convert import oxigraph_quads
-from .store import write_store
+from .store import open_store, store_statistics, write_store
 
 log = logging.getLogger("kg.build")
+STATISTICS_FILE = "statistics.json"  # VoID counts of each graph, for the service description
 STEPS = 7
 
 
@@ -69,6 +70,8 @@ def build(config: Config, engine: str = "owlrl") -> dict:
             _write_json(staging / "origins.json", loaded.origins)
         with steps.step("store", "bulk-loading the query store"):
             summary["store"] = {"path": "store", "quads": write_verified_store(staged, summary)}
+            # Counted once here, so that no server process scans the store for its service description.
+            _write_json(staging / STATISTICS_FILE, store_statistics(open_store(staged.store_path)))
             _write_json(staging / "manifest.json", summary)
         with steps.step("dumps", "writing the downloads"):
             dump.write_dumps(staged)

@@ -28,7 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
         engine=EmbeddedEngine(lambda: dataset.store),
         # Created before gunicorn forks: each worker gets its own (empty) copy.
         answer_cache=ResultCache(config.response_cache_bytes),
-        description=ServiceDescription(lambda: dataset.store, config),
+        description=ServiceDescription(lambda: dataset.store, config, dataset.statistics),
     )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes

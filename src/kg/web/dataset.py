@@ -35,6 +35,7 @@ class Dataset:
     opener: Callable[[], ox.Store] | None = None  # per process (a built store); None: `preloaded`
     preloaded: ox.Store | None = None
     graph_sizes: dict[str, int] | None = None  # named graph -> triples, when the build says (else counted)
+    statistics: dict | None = None  # the build's statistics.json (kg.store.store_statistics), if any
     _store: ox.Store | None = field(default=None, repr=False)
     _pid: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -105,5 +106,10 @@ def _built_dataset(config: Config) -> Dataset:
     open_store(config.store_path)  # fails here, with the path, rather than in every worker
     modified = datetime.fromtimestamp(int(config.dataset_path.stat().st_mtime), tz=timezone.utc)
     sizes = {config.graph(name): int(count) for name, count in triples.items()}
+    statistics_path = config.build_dir / "statistics.json"
+    try:
+        statistics = json.loads(statistics_path.read_text(encoding="utf-8")) if statistics_path.is_file() else None
+    except ValueError:
+        statistics = None  # counted again, once per process
     return Dataset(files=(DataFile(config.dataset_path),), etag=str(digest)[:32], last_modified=modified,
-                   opener=lambda: open_store(config.store_path), graph_sizes=sizes)
+                   opener=lambda: open_store(config.store_path), graph_sizes=sizes, statistics=statistics)
