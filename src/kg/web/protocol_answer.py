@@ -19,7 +19,7 @@ from werkzeug.http import http_date, quote_etag
 
 from ..query_engine import DatasetDescription, Limits, QueryJob, QuerySyntaxError, QueryTimeout
 from ..sparql_results import Serialized
-from ..sparql_scan import QueryRejected, inspect_query
+from ..sparql_scan import QueryRejected, inspect_query, syntax_hint
 from .errors import log_protocol_error, protocol_error_text
 from .http_common import client_copy_is_current as is_current
 from .protocol_cache import ResultCache
@@ -133,8 +133,9 @@ def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCa
         result = call.state.engine.evaluate(job)
     except QueryTimeout as exc:
         return _timed_out(call, exc)
-    except QuerySyntaxError as exc:
-        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}")
+    except QuerySyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ...", plus a hint of ours
+        hint = syntax_hint(job.query)
+        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}.{' ' + hint if hint else ''}")
     if cache is None:
         return result_reply(call, result, fmt, etag)
     if key is not None:
