@@ -7,6 +7,7 @@ temporary directory beside the build directory and swapped in at the end, so a f
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -39,7 +40,21 @@ class ValidationFailed(KgError):
 
 
 def build(config: Config, engine: str = "owlrl") -> dict:
-    """Build and publish; the summary returned also holds each step's duration (`step_seconds`)."""
+    """Build and publish; the summary returned also holds each step's duration (`step_seconds`).
+
+    Python's cycle collector is paused meanwhile: the build holds millions of long-lived objects
+    (terms, triples) and makes almost no cycles, and each full collection walks all of them
+    (loading 100k triples: 14-18 s with it paused, 21-22 s without, interleaved in one process)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(config, engine)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build(config: Config, engine: str) -> dict:
     started = time.monotonic()
     check_target(config.build_dir)  # before the work: a build must never swap away the user's files
     probe_target(config.build_dir)  # and say at once, not after loading and validating, if it cannot be made
