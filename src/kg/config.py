@@ -61,6 +61,9 @@ class Config:
     federation_allowlist: tuple[str, ...] = ()  # SERVICE endpoints allowed; empty = none
     # Per-worker cache of serialized query results (the data never changes while serving); 0 = off.
     response_cache_bytes: int = 32_000_000
+    # Reconciliation service (/reconcile): queries per batch, candidates per query.
+    reconcile_max_queries: int = 100
+    reconcile_max_limit: int = 100
     # Release.
     version: str = "2026.11.25"
     licence: str = "https://creativecommons.org/licenses/by/4.0/"
@@ -163,5 +166,7 @@ def _check(config: Config) -> None:
         raise ValueError("timeout must be positive")
     if config.max_rows <= 0:
         raise ValueError("max-rows must be positive")
+    if config.reconcile_max_queries <= 0 or config.reconcile_max_limit <= 0:
+        raise ValueError("reconcile-max-queries and reconcile-max-limit must be positive")
     if config.response_cache_bytes < 0:
         raise ValueError("response-cache-bytes must be 0 (off) or positive")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .. import catalog as catalog_module
 from ..config import Config, from_env
+from ..names import index_catalog
 from ..query_engine import EmbeddedEngine
-from . import downloads, entities, errors, home
+from ..reconcile import Limits, ReconciliationService
+from . import downloads, entities, errors, home, reconcile
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
@@ -15,7 +18,7 @@ from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
 from .state import AppState
 
-BLUEPRINTS = (home, downloads, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -30,6 +33,10 @@ def create_app(config: Config | None = None) -> Flask:
         answer_cache=ResultCache(config.response_cache_bytes),
         description=ServiceDescription(lambda: dataset.store, config, dataset.statistics),
     )
+    state.catalog = catalog_module.from_store(dataset.store, config)
+    state.names = index_catalog(state.catalog)
+    state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
+        max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
