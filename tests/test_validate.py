@@ -125,6 +125,13 @@ def test_exit_1_with_the_report_on_violations(capsys):
     assert json.loads(out)["violations"][0]["shape"].endswith("#MeetingPartiesShape")
 
 
+@pytest.mark.parametrize("engine", ["pyshacl", "shacl"])
+def test_either_engine_from_the_command_line(capsys, engine):
+    code, out, _ = run_cli(capsys, "validate", "--engine", engine, "--format", "json", str(ONE_PARTY))
+    assert code == 1
+    assert [v["shape"].rsplit("#", 1)[1] for v in json.loads(out)["violations"]] == ["MeetingPartiesShape"]
+
+
 def test_exit_2_with_file_and_line_on_a_parse_error(capsys, tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text('@prefix kg: <http://127.0.0.1:8000/ontology#> .\n\n<http://x/a> kg:label "open .\n', encoding="utf-8")

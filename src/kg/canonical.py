@@ -79,7 +79,9 @@ def canonical_blank_nodes(quads: list) -> list:
     def relabel(term):
         return labels.get(term, term)
 
-    return [ox.Quad(relabel(q.subject), q.predicate, relabel(q.object), q.graph_name) for q in quads]
+    blank = ox.BlankNode  # only quads with a blank node are rebuilt
+    return [ox.Quad(relabel(q.subject), q.predicate, relabel(q.object), q.graph_name)
+            if isinstance(q.subject, blank) or isinstance(q.object, blank) else q for q in quads]
 
 
 def _term_key(term, first: str = "") -> str:

@@ -39,6 +39,9 @@ class Config:
     # Where things are.
     root: Path = PROJECT_ROOT
     build_dir: Path = PROJECT_ROOT / "build"
+    # The curated data (entities.yaml, entries/, sources/, mappings/); None: ROOT/data.
+    # `kg build --data DIR` builds another folder in the same format (e.g. bench/gen.py's output).
+    data_root: Path | None = None
     # The one base every IRI of the dataset lives under. The default makes every IRI
     # dereferenceable on the local server; set KG_BASE to the public URL when publishing.
     base: str = DEFAULT_BASE
@@ -80,7 +83,7 @@ class Config:
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.data_root if self.data_root is not None else self.root / "data"
 
     @property
     def queries_dir(self) -> Path:
@@ -94,6 +97,11 @@ class Config:
     def dataset_path(self) -> Path:
         """The built dataset (all named graphs) the server loads by default."""
         return self.build_dir / "dataset.nq"
+
+    @property
+    def store_path(self) -> Path:
+        """The build's on-disk query store (RocksDB, bulk-loaded from dataset.nq) that `kg serve` opens read-only."""
+        return self.build_dir / "store"
 
     # Graph names ------------------------------------------------------------
     def graph(self, name: str) -> str:
@@ -148,7 +156,7 @@ def _coerce(name: str, raw: str):
             if word not in _TRUE | _FALSE:  # KG_CORS=maybe must not quietly mean "off"
                 raise ValueError
             return word in _TRUE
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
             return Path(raw)
         if kind.startswith("tuple[str"):
             return tuple(s for s in raw.split(",") if s)

@@ -25,4 +25,5 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def gzipped(data: bytes) -> bytes:
-    return gzip.compress(data, compresslevel=9, mtime=0)  # mtime=0: the same bytes every time
+    # mtime=0: the same bytes every time. Level 6 (gzip's default): ~2.5x faster than 9 for ~10% more bytes.
+    return gzip.compress(data, compresslevel=6, mtime=0)

@@ -49,25 +49,27 @@ TRIVIAL_TYPES = {
 # The data already carries every class its nodes have, so these schema triples answer nothing.
 SCHEMA_WIDENING = {RDFS_NS + "domain", RDFS_NS + "range"}
 XSD_STRING = URIRef(XSD_NS + "string")
+SUB_PROPERTY = URIRef(RDFS_NS + "subPropertyOf")
 EVERYWHERE = {OWL_NS + "Thing", OWL_NS + "Nothing", RDFS_NS + "Resource"}
 
 
 def infer(asserted, ontology, engine: str = "owlrl"):
     """The new, filtered triples of the OWL 2 RL closure of ontology + asserted, as an rdflib Graph."""
 
-    given = Graph()
-    given += ontology
-    given += asserted
     if engine == "owlrl":
+        given = Graph()
+        given += ontology
+        given += asserted
         closure = _owlrl_closure(given)
     elif engine == "reasonable":
-        closure = _reasonable_closure(given)
+        closure = _reasonable_closure(asserted, ontology)  # fed the two graphs as they are: no merged copy
     else:
         raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
     inferred = Graph()
     for prefix, namespace in asserted.namespaces():
         inferred.bind(prefix, namespace, override=False)
-    known = set(given)  # a set: membership in an rdflib Graph costs ~10x more per triple
+    known = set(asserted)  # a set, not a merged Graph: membership in an rdflib Graph costs ~10x more
+    known.update(ontology)
     for triple in closure:
         if triple not in known and not is_noise(triple):
             inferred.add(triple)
@@ -102,25 +104,29 @@ def _owlrl_closure(given):
     return graph
 
 
-def _reasonable_closure(given):
+def _reasonable_closure(asserted, ontology):
     """reasonable's closure, completed with the rules it does not apply, the property chains
     (prp-spo2) and transitive sub-properties (scm-spo): reason, add what they give, reason again
-    until nothing new appears."""
+    until nothing new appears. Fed the two graphs as they are (no merged copy)."""
     try:
         import reasonable  # an optional extra (kg[fast]): imported only when chosen
     except ImportError:
         raise KgError("the reasonable engine is not installed: pip install 'kg[fast]'") from None
 
-    chains = property_chains(given)
+    chains = property_chains(ontology)  # the chain axioms are the ontology's
+    chain_steps = {step for _, steps in chains for step in steps}
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(given)
+    reasoner.from_graph(ontology)
+    reasoner.from_graph(asserted)
     seen, closure = set(), set()
     while True:
         # reason() returns the whole closure each time: convert only what is new since last time.
         fresh = [triple for triple in reasoner.reason() if triple not in seen]
         seen.update(fresh)
         closure.update(_from_reasonable(triple) for triple in fresh)
-        chained = (chain_triples(closure, chains) | sub_property_closure(closure)) - closure
+        # Only chain links can make a chain, only sub-property axioms a sub-property closure.
+        linked = [t for t in closure if t[1] in chain_steps or t[1] == SUB_PROPERTY]
+        chained = (chain_triples(linked, chains) | sub_property_closure(linked)) - closure
         if not chained:
             return closure
         reasoner.from_graph(list(chained))  # appended: the next reason() is incremental

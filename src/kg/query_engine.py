@@ -125,10 +125,20 @@ class QueryEngine(Protocol):
 class EmbeddedEngine:
     """A pyoxigraph store in this process, evaluated on a pool of evaluator threads."""
 
-    def __init__(self, store: ox.Store, evaluators: int = 8, version: DataVersion | None = None):
-        self.store = store
+    def __init__(self, store, evaluators: int = 8, version: DataVersion | None = None):
+        """`store`: a store, or a function giving it (the build's on-disk store is opened by each
+        worker process on first use, after gunicorn's fork)."""
+        self._get_store = store if callable(store) else (lambda: store)
         self._pool = EvaluatorPool(size=evaluators)
         self._version = version
+
+    @property
+    def store(self) -> ox.Store:
+        return self._get_store()
+
+    @store.setter
+    def store(self, store: ox.Store) -> None:  # one store from now on (tests swap in a broken one)
+        self._get_store = lambda: store
 
     def evaluate(self, job: QueryJob) -> Serialized:
         arguments = _dataset_arguments(job.dataset)

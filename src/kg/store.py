@@ -44,6 +44,63 @@ def load_store(files: list[DataFile] | tuple[DataFile, ...]) -> ox.Store:
     return store
 
 
+def write_store(path: Path, dataset: Path) -> int:
+    """Bulk-load the N-Quads dataset into a new on-disk store at `path`; return its quad count.
+
+    The store is closed when this returns (its handle dropped), so the folder can be moved."""
+    store = ox.Store(str(path))
+    try:
+        store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
+        store.flush()
+        store.optimize()
+        return len(store)
+    finally:
+        del store
+
+
+def open_store(path: Path) -> ox.Store:
+    """Open a built on-disk store read-only (many processes may; the data stays in the page cache)."""
+    try:
+        return ox.Store.read_only(str(path))
+    except OSError as exc:
+        raise KgError(f"cannot open the build's store: {exc}", str(path)) from None
+
+
+#: The VoID statistics of each graph (and of the union default graph) in the service description.
+STAT_NAMES = ("triples", "distinctSubjects", "properties", "distinctObjects", "classes")
+_STATS = """
+SELECT ?g (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?distinctSubjects)
+       (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?distinctObjects)
+WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g
+"""
+_CLASSES = "SELECT ?g (COUNT(DISTINCT ?c) AS ?classes) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g"
+
+
+def store_statistics(store: ox.Store) -> dict[str, dict[str, int]]:
+    """{named graph IRI, or "" for the union default graph: {statistic: count}}: whole-store counts,
+    made once by `kg build` (statistics.json) or once per process for --data files."""
+    stats: dict = {g.value: dict.fromkeys(STAT_NAMES, 0) for g in store.named_graphs()
+                   if isinstance(g, ox.NamedNode)}
+    for query in (_STATS, _CLASSES):
+        for row in store.query(query):
+            counts = stats.setdefault(row["g"].value, dict.fromkeys(STAT_NAMES, 0))
+            counts.update({name: int(row[name].value) for name in STAT_NAMES if _bound(row, name)})
+    union = dict.fromkeys(STAT_NAMES, 0)
+    for query in (_STATS, _CLASSES):  # the same queries over the default graph the endpoint answers from
+        query = query.replace("GRAPH ?g {", "{").replace("SELECT ?g", "SELECT").replace("GROUP BY ?g", "")
+        for row in store.query(query, use_default_graph_as_union=True):
+            union.update({name: int(row[name].value) for name in STAT_NAMES if _bound(row, name)})
+    stats[""] = union
+    return stats
+
+
+def _bound(row: ox.QuerySolution, name: str) -> bool:
+    try:
+        return row[name] is not None
+    except (KeyError, IndexError):  # the variable is not in this query
+        return False
+
+
 def load_built(config: Config) -> ox.Store:
     """The store of the built dataset, or a KgError saying to build first."""
     if not config.dataset_path.exists():

@@ -84,8 +84,9 @@ def members_per_class(typings, ontology_ns: str) -> dict[str, set]:
 
 def _add_entity_counts(config: Config, add, integer, dataset: str, merged: set) -> None:
     """void:entities: things typed with a class of our ontology; one class partition per class."""
+    rdf_type = ox.NamedNode(RDF_TYPE)
     by_class = members_per_class(((t.subject, t.object.value) for t in merged
-                                  if str(t.predicate) == f"<{RDF_TYPE}>" and isinstance(t.object, ox.NamedNode)),
+                                  if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode)),
                                  config.ontology_ns)
     add(dataset, VOID + "entities", integer(len(set().union(*by_class.values()) if by_class else set())))
     add(dataset, RDFS_COMMENT, ox.Literal(CLASS_COUNT_DEFINITION + ".", language="en"))

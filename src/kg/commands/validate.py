@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..config import Config
-from ..validate import EXIT_CONFORMS, EXIT_VIOLATIONS, read_build, read_files, validate
+from ..validate import ENGINES, EXIT_CONFORMS, EXIT_VIOLATIONS, read_build, read_files, validate
 
 
 def add_arguments(parser) -> None:
@@ -14,6 +14,9 @@ def add_arguments(parser) -> None:
                         help="RDF files to validate (default: the asserted graph of the last build)")
     parser.add_argument("--format", choices=("text", "turtle", "json"), default="text",
                         help="report format (default text)")
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="SHACL engine: pyshacl (the reference), shacl (Rust, kg[fast]); "
+                             "default auto: shacl when installed")
 
 
 def command(args, config: Config) -> int:
@@ -21,7 +24,7 @@ def command(args, config: Config) -> int:
         graph, origins = read_files([Path(f) for f in args.files])
     else:
         graph, origins = read_build(config)
-    report = validate(graph, config, origins)
+    report = validate(graph, config, origins, engine=args.engine)
     output = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.format]()
     sys.stdout.write(output if output.endswith("\n") else output + "\n")
     return EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS

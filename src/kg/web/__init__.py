@@ -36,7 +36,8 @@ def create_app(config: Config | None = None) -> Flask:
         cache_bytes = 0
     else:
         dataset = load_dataset(config)
-        engine = EmbeddedEngine(dataset.store, version=DataVersion(dataset.etag, dataset.last_modified))
+        # The store is asked for per use: a built store is opened in each worker, after the fork.
+        engine = EmbeddedEngine(lambda: dataset.store, version=DataVersion(dataset.etag, dataset.last_modified))
         cache_bytes = config.response_cache_bytes
     state = AppState(
         config=config,
@@ -44,7 +45,7 @@ def create_app(config: Config | None = None) -> Flask:
         engine=engine,
         # Created before gunicorn forks: each worker gets its own (empty) copy.
         answer_cache=ResultCache(cache_bytes),
-        description=ServiceDescription(engine, config),
+        description=ServiceDescription(engine, config, dataset.statistics),
     )
     # The pages' records of the graph (catalog, search, site figures): read once at start; with --store
     # from a snapshot of the current release (restart kg serve after a publish to refresh them).

@@ -1,25 +1,70 @@
-"""The dataset a server instance answers from: the store plus what HTTP caching needs."""
+"""The dataset a server instance answers from: the store plus what HTTP caching needs.
+
+Two kinds of store:
+- the build's on-disk store (`build/store`, written by `kg build`), the default: opened
+  read-only by each worker process on first use (after gunicorn's fork: a RocksDB handle is not
+  shared across a fork), so start-up does not parse anything and every worker reads the same
+  pages of the OS page cache instead of holding a private copy;
+- `kg serve --data FILE...`: the files loaded into an in-memory store in the master process,
+  before the fork (workers share it copy-on-write).
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import json
+import os
+import threading
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import pyoxigraph as ox
 
 from ..config import Config, DataFile
 from ..errors import KgError
-from ..store import load_store
+from ..store import load_store, open_store
 
 
 @dataclass
 class Dataset:
-    store: ox.Store
     files: tuple[DataFile, ...]
     etag: str  # a strong validator: hash of every served file's bytes (the build's hash)
     last_modified: datetime
+    opener: Callable[[], ox.Store] | None = None  # per process (a built store); None: `preloaded`
+    preloaded: ox.Store | None = None
+    graph_sizes: dict[str, int] | None = None  # named graph -> triples, when the build says (else counted)
+    statistics: dict | None = None  # the build's statistics.json (kg.store.store_statistics), if any
+    _store: ox.Store | None = field(default=None, repr=False)
+    _pid: int = field(default=0, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def store(self) -> ox.Store:
+        if self.opener is None:
+            return self.preloaded
+        if self._pid != os.getpid():  # first use in this process (the master, or a forked worker)
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._store = self.opener()
+                    self._pid = os.getpid()
+        return self._store
+
+
+GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+
+
+def sizes(dataset: Dataset) -> tuple[list[tuple[str, int]], int]:
+    """([(named graph, triples)...] sorted, default graph's triples): from the build's manifest,
+    else counted once per process (the data never changes while serving)."""
+    if dataset.graph_sizes is None:
+        store = dataset.store
+        counted = {row["g"].value: int(row["n"].value) for row in store.query(GRAPH_SIZES)}
+        default = sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        dataset.graph_sizes = {**counted, "": default}
+    named = sorted((g, n) for g, n in dataset.graph_sizes.items() if g)
+    return named, dataset.graph_sizes.get("", 0)
 
 
 class StoreDataset:
@@ -27,6 +72,8 @@ class StoreDataset:
 
     store = None
     files: tuple[DataFile, ...] = ()
+    graph_sizes = None  # counted through the engine
+    statistics = None
 
     def __init__(self, engine):
         self.engine = engine
@@ -50,6 +97,8 @@ def served_files(config: Config) -> tuple[DataFile, ...]:
 
 
 def load_dataset(config: Config) -> Dataset:
+    if not config.data_files and (config.store_path / "CURRENT").is_file():
+        return _built_dataset(config)
     files = served_files(config)
     store = load_store(files)
     digest = hashlib.sha256()
@@ -60,4 +109,27 @@ def load_dataset(config: Config) -> Dataset:
         digest.update(path.read_bytes())
         newest = max(newest, path.stat().st_mtime)
     modified = datetime.fromtimestamp(int(newest), tz=timezone.utc)
-    return Dataset(store=store, files=files, etag=digest.hexdigest()[:32], last_modified=modified)
+    return Dataset(files=files, etag=digest.hexdigest()[:32], last_modified=modified, preloaded=store)
+
+
+def _built_dataset(config: Config) -> Dataset:
+    """The build's on-disk store: the ETag and the graph sizes come from its manifest (written and
+    checked by `kg build`), so nothing is read or counted at start-up."""
+    manifest_path = config.build_dir / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        digest = manifest["dataset_sha256"]
+        triples = manifest["triples"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise KgError(f"the build's manifest is missing or unreadable ({exc}): run `kg build` again",
+                      str(manifest_path)) from None
+    open_store(config.store_path)  # fails here, with the path, rather than in every worker
+    modified = datetime.fromtimestamp(int(config.dataset_path.stat().st_mtime), tz=timezone.utc)
+    sizes = {config.graph(name): int(count) for name, count in triples.items()}
+    statistics_path = config.build_dir / "statistics.json"
+    try:
+        statistics = json.loads(statistics_path.read_text(encoding="utf-8")) if statistics_path.is_file() else None
+    except ValueError:
+        statistics = None  # counted again, once per process
+    return Dataset(files=(DataFile(config.dataset_path),), etag=str(digest)[:32], last_modified=modified,
+                   opener=lambda: open_store(config.store_path), graph_sizes=sizes, statistics=statistics)

@@ -168,7 +168,19 @@ def _not_found(iri: str, suffix: str | None, message: str | None = None) -> Resp
     if not wants_html:
         return api_error(404, "not_found", message)
     state = current_state()
-    similar = suggestions(state.config, state.engine, iri)
+    similar = suggestions(state.config, state.engine, iri, _known_ids(state.catalog))
     response = Response(render_template("not_found.html", iri=iri, message=message, suggestions=similar),
                         status=404, content_type="text/html; charset=utf-8")
     return response
+
+
+_known: dict[int, frozenset[str]] = {}
+
+
+def _known_ids(catalog) -> frozenset[str] | None:
+    """The ids of every entity, event and claim of the catalog (read once at start), for 404 suggestions."""
+    if catalog is None:
+        return None
+    if id(catalog) not in _known:
+        _known[id(catalog)] = frozenset(catalog.entities) | frozenset(c.id for c in catalog.claims)
+    return _known[id(catalog)]

@@ -8,7 +8,6 @@ on the embedded store and on an existing SPARQL store (kg serve --store).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -287,14 +286,50 @@ class Page:
         return result
 
 
-def suggestions(config: Config, engine, iri: str) -> list[Value]:
-    """Entities of the same folder with a similar name: the likely target of a mistyped link."""
+#: Characters of our slugs: the alphabet a one-character typo of an id is made of.
+SLUG_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789-"
+MAX_SUGGESTIONS = 5
+
+
+def suggestions(config: Config, engine, iri: str, known: frozenset[str] | None = None) -> list[Value]:
+    """Entities of the same folder whose id is one typo away (a character missing, extra, wrong or
+    two swapped, or upper case): the likely target of a mistyped link.
+
+    Each candidate is looked up by its IRI (a few thousand index lookups for a long id, ~10 ms),
+    so a 404 never scans the store, however large. `known`: the ids that exist, when the caller
+    has them (then nothing is asked of the engine: with --store each lookup would be a request)."""
     base = config.base
-    folder = iri[len(base):].split("/", 1)[0] + "/" if iri.startswith(base) else ""
-    if not folder.strip("/") or not is_iri(iri):
+    if not iri.startswith(base) or not is_iri(iri):
         return []
-    known = {t.subject.value: t.subject for t in subjects_under(engine, base + folder)
-             if t.predicate.value == RDF + "type"}
-    close = difflib.get_close_matches(iri, list(known), n=5, cutoff=0.6)
+    folder, _, slug = iri[len(base):].partition("/")
+    if not folder or not slug or "/" in slug or len(slug) > 200:
+        return []
+    rdf_type = ox.NamedNode(RDF + "type")
+    found: list[str] = []
+    for candidate in _one_typo_away(slug):
+        node_iri = f"{base}{folder}/{candidate}"
+        exists = f"{folder}/{candidate}" in known if known is not None else \
+            is_iri(node_iri) and any(True for _ in engine.quads(ox.NamedNode(node_iri), rdf_type, None))
+        if node_iri != iri and node_iri not in found and exists:
+            found.append(node_iri)
+            if len(found) == MAX_SUGGESTIONS:
+                break
     page = Page(config, engine, iri)
-    return [page.value(known[match]) for match in close]
+    return [page.value(ox.NamedNode(match)) for match in found]
+
+
+def _one_typo_away(slug: str):
+    """Every string one edit from slug (its lower-case form first), most likely typos first."""
+    lower = slug.lower()
+    yield lower
+    for i in range(len(lower)):  # a character too many
+        yield lower[:i] + lower[i + 1:]
+    for i in range(len(lower) - 1):  # two characters swapped
+        yield lower[:i] + lower[i + 1] + lower[i] + lower[i + 2:]
+    for i in range(len(lower) + 1):  # a character missing
+        for c in SLUG_CHARACTERS:
+            yield lower[:i] + c + lower[i:]
+    for i in range(len(lower)):  # a wrong character
+        for c in SLUG_CHARACTERS:
+            if c != lower[i]:
+                yield lower[:i] + c + lower[i + 1:]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from .browse import indexes
+from .dataset import sizes
 from .kinds import KINDS
 from .page_cache import cached_page
 from .state import current_state
@@ -22,6 +23,9 @@ def graph_sizes() -> tuple[list[tuple[str, int]], int, int]:
     """(named graph, triples) pairs, the default graph's own size, and the total: counted once per dataset."""
     state = current_state()
     key = state.dataset.etag
+    if key not in _sizes and state.dataset.graph_sizes is not None:  # the build's manifest says: no count
+        graphs, default_size = sizes(state.dataset)
+        _sizes[key] = (graphs, default_size, default_size + sum(n for _, n in graphs))
     if key not in _sizes:
         engine = state.engine
         graphs = [(row["g"].value, int(row["n"].value)) for row in engine.select(GRAPH_SIZES, union=False)]

@@ -1,7 +1,8 @@
 """The SPARQL 1.1 Service Description of the endpoint, with VoID statistics of each graph.
 
-Answered on GET /sparql without a query. The statistics are counted once per process, on the
-first request that needs them (the dataset never changes while the server runs).
+Answered on GET /sparql without a query. The statistics of a build were counted by `kg build`
+(statistics.json); for --data files they are counted once per process, on the first request that
+needs them (the dataset never changes while the server runs).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pyoxigraph as ox
 
 from .. import vocab
 from ..config import Config
+from ..store import _CLASSES, _STATS, STAT_NAMES
 from ..vocab import SD, VOID
 
 RDF_TYPE = ox.NamedNode(vocab.RDF_TYPE)
@@ -26,15 +28,6 @@ RESULT_FORMAT_IRIS = [
                  "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "TriG", "N-Quads")
 ]
 
-_STATS = """
-SELECT ?g (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?distinctSubjects)
-       (COUNT(DISTINCT ?p) AS ?properties) (COUNT(DISTINCT ?o) AS ?distinctObjects)
-WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g
-"""
-_CLASSES = "SELECT ?g (COUNT(DISTINCT ?c) AS ?classes) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g"
-_STAT_NAMES = ("triples", "distinctSubjects", "properties", "distinctObjects", "classes")
-
-
 def _sd(name: str) -> ox.NamedNode:
     return ox.NamedNode(SD + name)
 
@@ -44,12 +37,15 @@ def _void(name: str) -> ox.NamedNode:
 
 
 class ServiceDescription:
-    def __init__(self, engine, config: Config):
-        self._engine = engine  # a kg.query_engine.QueryEngine
+    def __init__(self, engine, config: Config, statistics: dict | None = None):
+        """`engine`: a kg.query_engine.QueryEngine; `statistics`: kg.store.store_statistics() as the
+        build counted them, if it did (then nothing is counted while serving)."""
+        self._engine = engine
         self._config = config
         self._lock = threading.Lock()
-        self._stats: dict | None = None
-        self._stats_etag: str | None = None  # the data version they were counted on
+        self._stats: dict | None = _keyed(statistics) if statistics is not None else None
+        # The data version they were counted on (None with the build's counts: they are the build's).
+        self._stats_etag: str | None = None if statistics is None else engine.version().etag
 
     def triples(self, endpoint: str) -> list[ox.Triple]:
         service = ox.BlankNode("service")
@@ -92,7 +88,7 @@ class ServiceDescription:
     @staticmethod
     def _graph_triples(node: ox.BlankNode, counts: dict) -> list[ox.Triple]:
         triples = [ox.Triple(node, RDF_TYPE, _sd("Graph"))]
-        for name in _STAT_NAMES:
+        for name in STAT_NAMES:
             triples.append(ox.Triple(node, _void(name), ox.Literal(str(counts[name]), datatype=_XSD_INTEGER)))
         return triples
 
@@ -107,24 +103,28 @@ class ServiceDescription:
             return self._stats
 
     def _count_named_graphs(self) -> dict:
-        stats: dict = {g: dict.fromkeys(_STAT_NAMES, 0) for g in self._engine.named_graphs()}
+        stats: dict = {g: dict.fromkeys(STAT_NAMES, 0) for g in self._engine.named_graphs()}
         for query in (_STATS, _CLASSES):
             for row in self._engine.select(query, union=False):
-                counts = stats.setdefault(row["g"].value, dict.fromkeys(_STAT_NAMES, 0))
-                counts.update({name: int(row[name].value) for name in _STAT_NAMES if _bound(row, name)})
+                counts = stats.setdefault(row["g"].value, dict.fromkeys(STAT_NAMES, 0))
+                counts.update({name: int(row[name].value) for name in STAT_NAMES if _bound(row, name)})
         return stats
 
     def _count_union(self) -> dict:
-        counts = dict.fromkeys(_STAT_NAMES, 0)
+        counts = dict.fromkeys(STAT_NAMES, 0)
         for query in (_STATS, _CLASSES):  # the same queries over the default graph the endpoint answers from
             query = query.replace("GRAPH ?g {", "{").replace("SELECT ?g", "SELECT").replace("GROUP BY ?g", "")
             for row in self._engine.select(query):
-                counts.update({name: int(row[name].value) for name in _STAT_NAMES if _bound(row, name)})
+                counts.update({name: int(row[name].value) for name in STAT_NAMES if _bound(row, name)})
         return counts
 
 
 def _bound(row: dict, name: str) -> bool:
     return row.get(name) is not None  # absent: the variable is not in this query
+
+
+def _keyed(statistics: dict) -> dict:
+    return {(graph or None): counts for graph, counts in statistics.items()}
 
 
 _XSD_INTEGER = ox.NamedNode(vocab.XSD + "integer")

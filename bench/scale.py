@@ -1,0 +1,330 @@
+"""Scale benchmark: the whole `kg build` and `kg serve` at 10k / 100k / 1M (/ 10M) triples.
+
+    python bench/scale.py [--sizes 10000,100000,1000000] [--work DIR] [--repeat 20]
+
+For each size: bench/gen.py makes synthetic curated data; `kg build --data` builds it (SHACL gate
+and OWL-RL inference included, --engine reasonable) in a child process whose peak RSS is read
+from the kernel (wait4); each step's duration comes from the build itself. Then `kg serve` on
+that build (the on-disk store, 2 workers): time from start to the first answer, the first
+query's latency, p50/p99 of every named query (but the federation ones) and of entity pages and
+404 pages, and the workers' RSS idle and after the queries. Side by side, the Oxigraph server
+(`oxigraph load` of the build's N-Triples dump, then `serve-read-only`) is timed on the same
+queries. Prints tables with the growth exponent of each figure between sizes (time ~ size^k),
+writes bench/scale-results.json and log-log plots bench/scale-time.png, bench/scale-memory.png.
+
+Needs the bench extra (matplotlib, oxigraph): pip install -e '.[fast,bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from kg.config import from_env  # noqa: E402
+from kg.query import named_queries  # noqa: E402
+
+DRIVER = """
+import json, logging, sys
+from pathlib import Path
+from kg.build import build
+from kg.config import from_env
+logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+config = from_env(environ={}).replace(data_root=Path(sys.argv[1]), build_dir=Path(sys.argv[2]))
+summary = build(config, engine="reasonable")
+print(json.dumps({"step_seconds": summary["step_seconds"], "triples": summary["triples"]}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_measured(argv: list[str], log_path: Path) -> tuple[float, int, str]:
+    """Run a command; (wall seconds, peak RSS in MB of it and its children, stdout)."""
+    started = time.monotonic()
+    with open(log_path, "w") as log:
+        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=log, text=True)
+        out = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{argv[:3]} failed ({child.returncode}); see {log_path}")
+    return time.monotonic() - started, usage.ru_maxrss // 1024, out
+
+
+def get(port: int, path: str, accept: str = "application/sparql-results+json") -> tuple[int, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    started = time.perf_counter()
+    connection.request("GET", path, headers={"Accept": accept})
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response.status, time.perf_counter() - started
+
+
+def wait_for(port: int, path: str, deadline: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        try:
+            status, _ = get(port, path)
+            if status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise SystemExit(f"no answer on port {port}")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(p) for p in text]
+    return found
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+
+
+def query_path(text: str, sparql_path: str = "/sparql") -> str:
+    return f"{sparql_path}?{urlencode({'query': text})}"
+
+
+def queries() -> dict[str, str]:
+    config = from_env(environ={})
+    return {q.name: q.text_for(config) for q in named_queries(config) if not q.name.startswith("federation")}
+
+
+def measure_queries(port: int, sparql_path: str, repeat: int) -> dict:
+    figures = {}
+    for name, text in queries().items():
+        samples = []
+        for _ in range(repeat):
+            status, seconds = get(port, query_path(text, sparql_path))
+            if status != 200:
+                raise SystemExit(f"{name}: HTTP {status} on port {port}")
+            samples.append(seconds)
+        figures[name] = percentiles(samples)
+    return figures
+
+
+def serve_kg(build_dir: Path, repeat: int, work: Path) -> dict:
+    port = free_port()
+    started = time.monotonic()
+    server = subprocess.Popen([str(BIN / "kg"), "serve", "--build-dir", str(build_dir), "--port", str(port),
+                               "--workers", "2", "--response-cache-bytes", "0"],
+                              stdout=subprocess.DEVNULL, stderr=open(work / "serve.log", "w"))
+    try:
+        first_answer = wait_for(port, query_path("ASK {}"), started + 120) + (time.monotonic() - started) * 0
+        first_answer = time.monotonic() - started
+        workers = children(server.pid)
+        idle = {pid: rss_mb(pid) for pid in workers}
+        texts = queries()
+        _, first_query = get(port, query_path(next(iter(texts.values()))))
+        named = measure_queries(port, "/sparql", repeat)
+        pages = {}
+        for label, paths in (("entity page (HTML)", [f"/event/e{i:05d}-{k:02d}.html" for i in (1, 2, 3) for k in (0, 5)]),
+                             ("person page (HTML)", [f"/person/p{i:06d}.html" for i in (1, 7, 11)]),
+                             ("404 page with suggestions", [f"/person/p{i:06d}x.html" for i in (1, 7, 11)]),
+                             ("home page", ["/"])):
+            samples = []
+            for _ in range(max(1, repeat // len(paths))):
+                for path in paths:
+                    status, seconds = get(port, path, "text/html")
+                    if status not in (200, 404):
+                        raise SystemExit(f"{path}: HTTP {status}")
+                    samples.append(seconds)
+            pages[label] = percentiles(samples)
+        after = {pid: rss_mb(pid) for pid in workers}
+        return {"first_answer_s": first_answer, "first_query_ms": first_query * 1000, "queries": named,
+                "pages": pages, "master_rss_mb": rss_mb(server.pid),
+                "worker_rss_idle_mb": sorted(idle.values()), "worker_rss_after_mb": sorted(after.values())}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def serve_oxigraph(nt_file: Path, repeat: int, work: Path) -> dict | None:
+    binary = BIN / "oxigraph"
+    if not binary.exists():
+        return None
+    location = work / "oxigraph"
+    shutil.rmtree(location, ignore_errors=True)
+    load_s, load_rss, _ = run_measured([str(binary), "load", "--location", str(location), "--file", str(nt_file)],
+                                       work / "oxigraph-load.log")
+    port = free_port()
+    started = time.monotonic()
+    server = subprocess.Popen([str(binary), "serve-read-only", "--location", str(location),
+                               "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                              stderr=open(work / "oxigraph-serve.log", "w"))
+    try:
+        wait_for(port, query_path("ASK {}", "/query"), started + 120)
+        first_answer = time.monotonic() - started
+        texts = queries()
+        _, first_query = get(port, query_path(next(iter(texts.values())), "/query"))
+        named = measure_queries(port, "/query", repeat)
+        return {"load_s": load_s, "load_peak_rss_mb": load_rss, "first_answer_s": first_answer,
+                "first_query_ms": first_query * 1000, "queries": named, "rss_mb": rss_mb(server.pid)}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def one_size(size: int, work: Path, repeat: int) -> dict:
+    folder = work / str(size)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    data, build_dir = folder / "data", folder / "build"
+    gen_s, _, _ = run_measured([sys.executable, str(ROOT / "bench" / "gen.py"), str(size), "--out", str(data)],
+                               folder / "gen.log")
+    print(f"[{size}] generated in {gen_s:.1f} s", file=sys.stderr, flush=True)
+    build_s, build_rss, out = run_measured([sys.executable, "-c", DRIVER, str(data), str(build_dir)],
+                                           folder / "build.log")
+    built = json.loads(out.strip().splitlines()[-1])
+    print(f"[{size}] built in {build_s:.1f} s, peak {build_rss} MB: {built['step_seconds']}", file=sys.stderr, flush=True)
+    serve = serve_kg(build_dir, repeat, folder)
+    print(f"[{size}] kg serve first answer {serve['first_answer_s']:.2f} s", file=sys.stderr, flush=True)
+    nt_file = next((build_dir / "downloads").glob("kg-*[0-9].nt"))
+    oxigraph = serve_oxigraph(nt_file, repeat, folder)
+    shutil.rmtree(data, ignore_errors=True)
+    return {"size": size, "asserted": built["triples"]["asserted"], "quads": sum(built["triples"].values()),
+            "gen_s": gen_s, "build_s": build_s, "build_peak_rss_mb": build_rss, "steps": built["step_seconds"],
+            "serve": serve, "oxigraph": oxigraph, "build_dir": str(build_dir)}
+
+
+def exponent(a: float, b: float, n1: int, n2: int) -> str:
+    if a <= 0 or b <= 0:
+        return "—"
+    return f"{math.log(b / a) / math.log(n2 / n1):.2f}"
+
+
+def tables(results: list[dict]) -> str:
+    sizes = [r["size"] for r in results]
+    head = "| figure | " + " | ".join(f"{s:,}" for s in sizes) + " | " + \
+        " | ".join(f"k {a:,}→{b:,}" for a, b in zip(sizes, sizes[1:])) + " |"
+    rule = "|---|" + "---:|" * (len(sizes) + len(sizes) - 1)
+    rows = []
+
+    def row(name, values, fmt="{:.2f}"):
+        shown = [fmt.format(v) if v is not None else "—" for v in values]
+        growth = [exponent(a, b, n1, n2) if a is not None and b is not None else "—"
+                  for a, b, n1, n2 in zip(values, values[1:], sizes, sizes[1:])]
+        rows.append(f"| {name} | " + " | ".join(shown) + " | " + " | ".join(growth) + " |")
+
+    row("quads in the build", [r["quads"] for r in results], "{:,}")
+    for step in results[0]["steps"]:
+        row(f"build: {step} (s)", [r["steps"].get(step) for r in results])
+    row("**kg build, whole (s)**", [r["build_s"] for r in results])
+    row("kg build peak RSS (MB)", [r["build_peak_rss_mb"] for r in results], "{:,.0f}")
+    row("kg serve: start to first answer (s)", [r["serve"]["first_answer_s"] for r in results])
+    row("kg serve: first query (ms)", [r["serve"]["first_query_ms"] for r in results])
+    row("kg serve: worker RSS idle (MB, max)", [max(r["serve"]["worker_rss_idle_mb"]) for r in results], "{:.0f}")
+    row("kg serve: worker RSS after queries (MB, max)", [max(r["serve"]["worker_rss_after_mb"]) for r in results], "{:.0f}")
+    for name in results[0]["serve"]["queries"]:
+        row(f"kg p50 {name} (ms)", [r["serve"]["queries"][name][0] for r in results])
+        row(f"kg p99 {name} (ms)", [r["serve"]["queries"][name][1] for r in results])
+    for name in results[0]["serve"]["pages"]:
+        row(f"kg p50 {name} (ms)", [r["serve"]["pages"][name][0] for r in results])
+        row(f"kg p99 {name} (ms)", [r["serve"]["pages"][name][1] for r in results])
+    if all(r["oxigraph"] for r in results):
+        row("Oxigraph: load N-Triples (s)", [r["oxigraph"]["load_s"] for r in results])
+        row("Oxigraph: load peak RSS (MB)", [r["oxigraph"]["load_peak_rss_mb"] for r in results], "{:,.0f}")
+        row("Oxigraph: start to first answer (s)", [r["oxigraph"]["first_answer_s"] for r in results])
+        row("Oxigraph: RSS after queries (MB)", [r["oxigraph"]["rss_mb"] for r in results], "{:.0f}")
+        for name in results[0]["oxigraph"]["queries"]:
+            row(f"Oxigraph p50 {name} (ms)", [r["oxigraph"]["queries"][name][0] for r in results])
+    return "\n".join([head, rule] + rows)
+
+
+def plot(results: list[dict], out_dir: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [r["quads"] for r in results]
+    figure, axes = plt.subplots(figsize=(7, 5))
+    for step in results[0]["steps"]:
+        axes.plot(sizes, [max(r["steps"][step], 1e-3) for r in results], marker="o", label=step)
+    axes.plot(sizes, [r["build_s"] for r in results], marker="s", linewidth=2.5, label="kg build, whole")
+    if all(r["oxigraph"] for r in results):
+        axes.plot(sizes, [r["oxigraph"]["load_s"] for r in results], marker="^", linestyle="--", label="oxigraph load")
+    axes.plot(sizes, [r["serve"]["first_answer_s"] for r in results], marker="v", linestyle=":", label="kg serve start")
+    axes.set(xscale="log", yscale="log", xlabel="quads in the build", ylabel="seconds",
+             title="kg build steps against size (log-log)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+    time_png = out_dir / "scale-time.png"
+    figure.tight_layout()
+    figure.savefig(time_png, dpi=110)
+    figure, axes = plt.subplots(figsize=(7, 5))
+    axes.plot(sizes, [r["build_peak_rss_mb"] for r in results], marker="o", label="kg build peak RSS")
+    axes.plot(sizes, [max(r["serve"]["worker_rss_after_mb"]) for r in results], marker="s",
+              label="kg serve worker RSS after queries")
+    if all(r["oxigraph"] for r in results):
+        axes.plot(sizes, [r["oxigraph"]["load_peak_rss_mb"] for r in results], marker="^", linestyle="--",
+                  label="oxigraph load peak RSS")
+    axes.set(xscale="log", yscale="log", xlabel="quads in the build", ylabel="MB",
+             title="memory against size (log-log)")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+    memory_png = out_dir / "scale-memory.png"
+    figure.tight_layout()
+    figure.savefig(memory_png, dpi=110)
+    return [time_png, memory_png]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="asserted triples per run, comma-separated")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/kg-scale"), help="scratch folder (default /tmp/kg-scale)")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per named query (default 20)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench", help="where the JSON and the plots go")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    load_before = os.getloadavg()
+    results = [one_size(size, args.work, args.repeat) for size in sizes]
+    load_after = os.getloadavg()
+    machine = {"cpus": os.cpu_count(), "platform": sys.platform, "python": sys.version.split()[0],
+               "uname": " ".join(os.uname()[2:5:2]), "started": started,
+               "load_average_before": load_before, "load_average_after": load_after}
+    (args.out / "scale-results.json").write_text(json.dumps({"machine": machine, "results": results}, indent=2) + "\n")
+    pngs = plot(results, args.out)
+    print(f"Machine: {machine['cpus']} CPUs, {machine['uname']}, Python {machine['python']}; run {started}; "
+          f"load average (1, 5, 15 min) before {tuple(round(x, 1) for x in load_before)}, "
+          f"after {tuple(round(x, 1) for x in load_after)}.\n")
+    print(tables(results))
+    print("\nPlots: " + ", ".join(str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p) for p in pngs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
