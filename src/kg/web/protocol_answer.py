@@ -23,7 +23,7 @@ from ..sparql_scan import QueryRejected, inspect_query, syntax_hint
 from .errors import log_protocol_error, protocol_error_text
 from .http_common import client_copy_is_current as is_current
 from .protocol_cache import ResultCache
-from .protocol_formats import Format, NotAcceptable, negotiate
+from .protocol_formats import Format, negotiate
 from .protocol_request import SparqlRequest
 from .state import AppState
 
@@ -65,19 +65,8 @@ class Call:
 
 # --- queries ---------------------------------------------------------------------------------
 def answer_query(call: Call, sparql: SparqlRequest) -> Reply:
-    """The whole answer to a query request, protocol errors included."""
-    try:
-        return _answer_query(call, sparql)
-    except QueryRejected as exc:
-        return error_reply(call, exc.status, exc.message)
-    except NotAcceptable as exc:
-        return error_reply(call, 406, str(exc))
-    except EngineUnavailable as exc:
-        log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
-        return error_reply(call, 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")])
-
-
-def _answer_query(call: Call, sparql: SparqlRequest) -> Reply:
+    """The answer to a query request. Protocol errors (QueryRejected, NotAcceptable,
+    EngineUnavailable) are raised for the endpoint's one handler (kg.web.sparql) to answer."""
     config = call.config
     shape = inspect_query(sparql.query, config.max_query_nesting, config.federation_allowlist)
     kind = "graph" if shape.form in ("CONSTRUCT", "DESCRIBE") else "results"
