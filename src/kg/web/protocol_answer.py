@@ -80,10 +80,15 @@ def answer_query(call: Call, sparql: SparqlRequest) -> Reply:
     cached = cache.get(key) if key is not None else None
     if cached is not None:
         return result_reply(call, cached, fmt, etag, "hit")
+    return evaluated(call, query_job(config, sparql, shape, fmt), fmt, etag, cache=cache if cache.enabled else None,
+                     key=key)
+
+
+def query_job(config, sparql: SparqlRequest, shape, fmt: Format) -> QueryJob:
+    """The engine's job for a checked query (`shape`: kg.sparql_scan.inspect_query's) answered in `fmt`."""
     # Relative IRIs resolve against the endpoint as the dataset's base names it (SPARQL Protocol §2.1.4).
-    job = QueryJob(sparql.query, _dataset(sparql, shape.has_dataset_clause), config.base + "sparql", fmt,
-                   limits(config))
-    return evaluated(call, job, fmt, etag, cache=cache if cache.enabled else None, key=key)
+    return QueryJob(sparql.query, _dataset(sparql, shape.has_dataset_clause), config.base + "sparql", fmt,
+                    limits(config))
 
 
 def limits(config) -> Limits:
