@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pyoxigraph as ox
 
@@ -118,6 +119,26 @@ class Catalog:
     def label(self, entity_id: str) -> str:
         entity = self.entities.get(entity_id)
         return entity.label if entity else entity_id
+
+    def relations_from(self, entity_id: str) -> tuple[Relation, ...]:
+        """The plain relations whose subject is the entity, in `relations` order."""
+        return self._relations_by_end[0].get(entity_id, ())
+
+    def relations_of(self, entity_id: str) -> tuple[Relation, ...]:
+        """The plain relations with the entity at either end, in `relations` order."""
+        return self._relations_by_end[1].get(entity_id, ())
+
+    @cached_property
+    def _relations_by_end(self) -> tuple[dict, dict]:
+        # Built once: a page or an export asks for one entity's relations thousands of times, and a
+        # scan of every relation for each of them is quadratic in the size of the graph.
+        by_subject, by_either = defaultdict(list), defaultdict(list)
+        for relation in self.relations:
+            by_subject[relation.subject].append(relation)
+            by_either[relation.subject].append(relation)
+            if relation.object != relation.subject:
+                by_either[relation.object].append(relation)
+        return ({k: tuple(v) for k, v in by_subject.items()}, {k: tuple(v) for k, v in by_either.items()})
 
 
 def from_store(store: ox.Store, config: Config) -> Catalog:

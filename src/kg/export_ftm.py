@@ -144,8 +144,7 @@ def _event(catalog: Catalog, entity: Entity, item, schemas: dict, add) -> None:
                       | {m for _, m in roles if schemas.get(m) in LEGAL})
     add(item, "involved", [ftm_id(m) for m in involved])
     add(item, "organizer", sorted(ftm_id(m) for p, m in roles if p == "agent" and schemas.get(m) in LEGAL))
-    places = sorted(catalog.label(r.object) for r in catalog.relations
-                    if r.subject == entity.id and r.predicate == "place")
+    places = sorted(catalog.label(r.object) for r in catalog.relations_from(entity.id) if r.predicate == "place")
     add(item, "location", places)
 
 

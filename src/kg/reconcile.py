@@ -240,7 +240,7 @@ class ReconciliationService:
     def _linked(self, entity_id: str, pid: str) -> set[str]:
         """Organisations (memberOf, or the organisation of a post held) or posts held, from plain
         relations and from relation claims of any status (identity evidence, not a fact asserted)."""
-        pairs = {(r.predicate, r.object) for r in self.catalog.relations if r.subject == entity_id}
+        pairs = {(r.predicate, r.object) for r in self.catalog.relations_from(entity_id)}
         pairs |= {(c.predicate, c.object) for c in self.catalog.claims_about.get(entity_id, ())
                   if c.is_relation and c.subject == entity_id}
         posts = {o for p, o in pairs if p == "heldPosition"}
@@ -248,8 +248,7 @@ class ReconciliationService:
             return posts
         organisations = {o for p, o in pairs if p == "memberOf"}
         for post in posts:
-            organisations |= {r.object for r in self.catalog.relations if r.subject == post
-                              and r.predicate == "positionOf"}
+            organisations |= {r.object for r in self.catalog.relations_from(post) if r.predicate == "positionOf"}
         return organisations
 
     def _result(self, candidate: Candidate, match: bool) -> dict:

@@ -143,8 +143,8 @@ class EntityPages:
 
     def _event_links(self, event_id: str, shown: set) -> list[Row]:
         rows = []
-        for relation in self.catalog.relations:
-            if relation.subject == event_id and relation.predicate in EVENT_LINKS:
+        for relation in self.catalog.relations_from(event_id):
+            if relation.predicate in EVENT_LINKS:
                 shown.add((relation.subject, relation.predicate, relation.object))
                 other = self.catalog.entities.get(relation.object)
                 rows.append(Row(self.ref(relation.object), role=EVENT_LINKS[relation.predicate],
@@ -184,9 +184,8 @@ class EntityPages:
     def _relationships(self, entity_id: str, shown: set) -> list[Group]:
         catalog = self.catalog
         facts: dict[tuple, list[Claim]] = {}
-        for relation in catalog.relations:
-            if entity_id in (relation.subject, relation.object):
-                facts.setdefault((relation.subject, relation.predicate, relation.object), [])
+        for relation in catalog.relations_of(entity_id):
+            facts.setdefault((relation.subject, relation.predicate, relation.object), [])
         for key, claims in self._claims_by_relation.items():
             if entity_id in (key[0], key[2]):
                 facts.setdefault(key, []).extend(claims)
