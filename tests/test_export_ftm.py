@@ -134,3 +134,24 @@ def test_skipped_links_are_counted_not_silently_lost(export, records):
 def test_export_is_byte_deterministic(records, built, built_store):
     again = catalog_module.from_store(built_store, built)
     assert ftm_entities(records).to_bytes() == ftm_entities(again).to_bytes()
+
+
+def _entity(entity_id: str, types: set[str]) -> catalog_module.Entity:
+    return catalog_module.Entity(id=entity_id, iri=f"http://example.org/{entity_id}", label=entity_id,
+                                 alt_labels=(), description="", types=tuple(sorted(types)),
+                                 all_types=frozenset(types), qid=None, close_qids=(), statuses=())
+
+
+def test_an_entity_is_proved_by_the_articles_that_speak_of_it_not_by_every_article():
+    entities = {e.id: e for e in (_entity("person/a", {"Person", "Agent"}), _entity("person/b", {"Person", "Agent"}),
+                                  _entity("source/one", {"SourceDocument", "Document"}),
+                                  _entity("source/two", {"SourceDocument", "Document"}))}
+    claim = catalog_module.Claim(id="claim/a-1", iri="http://example.org/claim/a-1", about="person/a",
+                                 status="reported", quote="A spoke.", start=0, end=8, reported_by=(),
+                                 according_to=(), source="source/two")
+    records = catalog_module.Catalog("http://example.org/", entities, [claim], [], {}, {}, {}, {}, {},
+                                     claims_about={"person/a": (claim,)})
+    proofs = {e["id"]: e["properties"].get("proof") for e in ftm_entities(records).entities}
+    assert proofs[ftm_id("person/a")] == [ftm_id("source/two")]  # the one article that states its claim
+    assert proofs[ftm_id("person/b")] == [ftm_id("source/one"), ftm_id("source/two")]  # no claim: every article
+    assert proofs[ftm_id("claim/a-1")] == [ftm_id("source/two")]

@@ -107,7 +107,7 @@ def ftm_entities(catalog: Catalog) -> Export:
             add(item, "bodyText", source)
             add(item, "mimeType", "text/plain")
         else:
-            add(item, "proof", [ftm_id(a) for a in articles])
+            add(item, "proof", [ftm_id(a) for a in _proof(catalog, entity_id, schemas, articles)])
         if entity.qid and schema != "Article":
             add(item, "wikidataId", entity.qid)
         if "Group" in entity.all_types and schema == "Organization":
@@ -126,6 +126,15 @@ def ftm_entities(catalog: Catalog) -> Export:
         _evidence(catalog, claim, link, add, articles)
         made[link.id] = link
     return Export([made[key].to_dict() for key in sorted(made)], skipped)
+
+
+def _proof(catalog: Catalog, entity_id: str, schemas: dict, articles: list[str]) -> list[str]:
+    """The articles that state the claims about the entity (on it, or on its relations); every
+    article only for an entity no claim is about. Not every article for every entity: in a graph
+    of many articles that would cite each article as proof of things it never mentions (and grow
+    as entities times articles)."""
+    stated_in = {c.source for c in catalog.claims_about.get(entity_id, ()) if schemas.get(c.source) == "Article"}
+    return sorted(stated_in) if stated_in else articles
 
 
 def _article(catalog: Catalog, entity_id: str) -> str:
