@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from . import dump, infer, link, load, validate, vocab
-from .canonical import canonical_blank_nodes, sorted_quads
+from .canonical import SortedDataset, sorted_dataset
 from .config import Config
 from .errors import KgError
 from .convert import oxigraph_quads
@@ -81,8 +81,7 @@ def _build(config: Config, engine: str) -> dict:
         with steps.step("dataset", "writing the dataset"):
             graphs = {"asserted": asserted, "inferred": inferred, "ontology": ontology}
             summary = summarise(config, graphs, loaded.sources)
-            dataset_path = write_dataset(staged, graphs)
-            summary["dataset_sha256"] = hashlib.sha256(dataset_path.read_bytes()).hexdigest()
+            dataset, summary["dataset_sha256"] = write_dataset(staged, graphs)
             _write_json(staging / "origins.json", loaded.origins)
         with steps.step("store", "bulk-loading the query store"):
             summary["store"] = {"path": "store", "quads": write_verified_store(staged, summary)}
@@ -90,7 +89,7 @@ def _build(config: Config, engine: str) -> dict:
             _write_json(staging / STATISTICS_FILE, store_statistics(open_store(staged.store_path)))
             _write_json(staging / "manifest.json", summary)
         with steps.step("dumps", "writing the downloads"):
-            dump.write_dumps(staged)
+            dump.write_dumps(staged, dataset=dataset, store=open_store(staged.store_path))
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return {**summary, "step_seconds": steps.seconds}
@@ -99,18 +98,22 @@ def _build(config: Config, engine: str) -> dict:
 # --------------------------------------------------------------------------- writing
 
 
-def write_dataset(config: Config, graphs: dict) -> Path:
-    """All named graphs as one N-Quads file: equal input gives equal bytes.
+def write_dataset(config: Config, graphs: dict) -> tuple[SortedDataset, str]:
+    """All named graphs as one N-Quads file: equal input gives equal bytes. Returns the sorted
+    quads (the dumps are written from them) and the file's SHA-256.
 
     Quads are sorted and blank nodes (the ontology's RDF lists) get labels computed from their
     content, the same canonical form the dumps use.
     """
-    quads = []
-    for name, graph in graphs.items():
-        quads += oxigraph_quads(graph, ox.NamedNode(config.graph(name)))
-    path = config.dataset_path
-    path.write_bytes(ox.serialize(sorted_quads(canonical_blank_nodes(quads)), format=ox.RdfFormat.N_QUADS))
-    return path
+    dataset = sorted_dataset({f"<{config.graph(name)}>": oxigraph_quads(graph, ox.NamedNode(config.graph(name)))
+                              for name, graph in graphs.items()})
+    digest = hashlib.sha256()
+    with config.dataset_path.open("wb") as out:
+        for graph in dataset.graphs:
+            for chunk in graph.nquads_chunks():
+                out.write(chunk)
+                digest.update(chunk)
+    return dataset, digest.hexdigest()
 
 
 def write_verified_store(config: Config, summary: dict) -> int:

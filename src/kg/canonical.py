@@ -8,6 +8,7 @@ labels computed from their content, quads and triples are sorted, Turtle prefixe
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -89,9 +90,123 @@ def _term_key(term, first: str = "") -> str:
     return "" if first and str(term) == first else str(term)
 
 
+# --------------------------------------------------------------------------- canonical order
+#
+# The order of every dump: by graph, subject, predicate (rdf:type first), object, each term as
+# N-Triples text. It is computed on the N-Triples lines pyoxigraph writes (one call for all
+# quads, then a sort of byte strings), not term by term in Python: a line is its terms joined by
+# spaces, no IRI or blank node label holds a space, byte order is code point order, so sorting
+# lines sorts by (subject, predicate, object). rdf:type as predicate is written as a NUL byte in
+# the line's key (below every byte a term can hold), so it comes first within its subject.
+
+_TYPE_TOKEN = f" <{RDF_TYPE}> ".encode()
+TYPE_KEY = b"\x00"  # rdf:type as the predicate of a key
+_TYPE_KEY = b" " + TYPE_KEY + b" "
+
+
+def _key(line: bytes) -> bytes:
+    subject_end = line.find(b" ")
+    if line.startswith(_TYPE_TOKEN, subject_end):
+        return line[:subject_end] + _TYPE_KEY + line[subject_end + len(_TYPE_TOKEN):]
+    return line
+
+
+def _ntriples_keys(quads: list) -> list[bytes]:
+    """The sort key of each quad: its triple's N-Triples line (no line end), rdf:type as NUL."""
+    if not quads:
+        return []
+    text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)  # the quads of one graph
+    graph = quads[0].graph_name
+    if not isinstance(graph, ox.DefaultGraph):  # "s p o <g> .": a line end follows only the graph
+        text = text.replace(f" {graph} .\n".encode(), b" .\n")
+    return [_key(line) if _TYPE_TOKEN in line else line for line in text.split(b"\n")[:-1]]
+
+
+def ntriples_text(keys) -> bytes:
+    """N-Triples of sorted triple keys (see `SortedDataset`)."""
+    text = b"\n".join(keys)
+    return (text.replace(_TYPE_KEY, _TYPE_TOKEN) + b"\n") if keys else b""
+
+
+def ntriples_chunks(keys, lines: int = 20_000):
+    """ntriples_text(keys) in pieces of `lines` lines, for streaming to a file."""
+    for start in range(0, len(keys), lines):
+        yield ntriples_text(keys[start:start + lines])
+
+
+@dataclass(frozen=True)
+class GraphQuads:
+    """One graph's distinct quads in canonical order, each with its sort key (its N-Triples line)."""
+
+    name: str  # the graph as N-Triples text (<iri>), or DEFAULT
+    quads: list
+    keys: list[bytes]
+
+    def nquads_chunks(self):
+        """These quads as N-Quads, the bytes pyoxigraph writes, in pieces (a line end follows only
+        the object in N-Triples: the graph goes before it)."""
+        for text in ntriples_chunks(self.keys):
+            yield text if self.name == "DEFAULT" else text.replace(b" .\n", f" {self.name} .\n".encode())
+
+
+@dataclass(frozen=True)
+class SortedDataset:
+    """Quads in canonical form and order: blank nodes relabelled by content, every graph sorted.
+
+    Made once per build (or per `kg dump`) and shared by the dataset file, every dump and VoID, so
+    the quads are sorted once and each dump only picks graphs and writes."""
+
+    graphs: tuple[GraphQuads, ...]  # in the order of their names
+
+    def chosen(self, leave_out=()) -> list[GraphQuads]:
+        return [g for g in self.graphs if g.name not in leave_out]
+
+    def quads(self, leave_out=()) -> list:
+        return [q for g in self.chosen(leave_out) for q in g.quads]
+
+    def triple_keys(self, leave_out=()) -> list[bytes]:
+        """The distinct triples of the chosen graphs merged into one, as sorted keys."""
+        chosen = self.chosen(leave_out)
+        if len(chosen) == 1:
+            return chosen[0].keys
+        # Sorting sorted runs is a merge (Timsort finds the runs); equal neighbours are one triple.
+        return list(dict.fromkeys(sorted([key for g in chosen for key in g.keys])))
+
+    def triples(self, leave_out=()) -> list:
+        """The distinct triples of the chosen graphs, sorted (as quads of the default graph)."""
+        return list(ox.parse(ntriples_text(self.triple_keys(leave_out)), format=ox.RdfFormat.N_TRIPLES))
+
+    def __len__(self) -> int:
+        return sum(len(g.quads) for g in self.graphs)
+
+
+def sorted_dataset(groups: dict[str, list] | list) -> SortedDataset:
+    """The canonical form of these quads (a list, or lists by graph: {N-Triples text of the graph: quads})."""
+    if not isinstance(groups, dict):
+        by_graph: dict[str, list] = {}
+        for q in groups:
+            by_graph.setdefault(str(q.graph_name), []).append(q)
+        groups = by_graph
+    groups = {name: list(quads) for name, quads in groups.items()}
+    keys = {name: _ntriples_keys(quads) for name, quads in groups.items()}
+    # Only quads with a blank node get a new label; a line holding "_:" is a candidate (a literal may too).
+    spots = {name: [i for i, line in enumerate(keys[name]) if b"_:" in line] for name in groups}
+    relabelled = canonical_blank_nodes([groups[name][i] for name in groups for i in spots[name]])
+    for name in groups:
+        quads, relabelled = relabelled[:len(spots[name])], relabelled[len(spots[name]):]
+        for i, quad, key in zip(spots[name], quads, _ntriples_keys(quads)):
+            groups[name][i] = quad
+            keys[name][i] = key
+    graphs = []
+    for name in sorted(groups):
+        distinct = dict(zip(keys[name], groups[name]))  # equal keys: equal triples
+        order = sorted(distinct)
+        graphs.append(GraphQuads(name, list(map(distinct.__getitem__, order)), order))
+    return SortedDataset(tuple(graphs))
+
+
 def sorted_quads(quads) -> list:
-    return sorted(set(quads), key=lambda q: (str(q.graph_name), str(q.subject),
-                                             _term_key(q.predicate, f"<{RDF_TYPE}>"), str(q.object)))
+    return sorted_dataset(list(quads)).quads()
 
 
 def sorted_triples(quads) -> list:
@@ -100,11 +215,48 @@ def sorted_triples(quads) -> list:
     return sorted(triples, key=lambda t: (str(t.subject), _term_key(t.predicate, f"<{RDF_TYPE}>"), str(t.object)))
 
 
+def _prefix_lines(config: Config) -> list[bytes]:
+    return [f"@prefix {name}: <{iri}> .".encode() for name, iri in sorted(vocab.prefixes(config.base).items())]
+
+
 def with_sorted_prefixes(turtle: bytes, config: Config) -> bytes:
     """pyoxigraph writes the @prefix lines in hash order, which changes from run to run: rewrite them sorted."""
     lines = turtle.split(b"\n")
     body_start = 0
     while body_start < len(lines) and lines[body_start].startswith(b"@prefix "):
         body_start += 1
-    header = [f"@prefix {name}: <{iri}> .".encode() for name, iri in sorted(vocab.prefixes(config.base).items())]
-    return b"\n".join(header + lines[body_start:])
+    return b"\n".join(_prefix_lines(config) + lines[body_start:])
+
+
+class SortedPrefixes:
+    """A writer for pyoxigraph's Turtle or TriG serializer that passes on what it is given, with the
+    leading @prefix lines sorted: the bytes `with_sorted_prefixes` makes, streamed."""
+
+    def __init__(self, out, config: Config):
+        self.out, self.config = out, config
+        self.head: bytes | None = b""  # None once the prefix lines are through
+
+    def write(self, data) -> int:
+        if self.head is None:
+            return self.out.write(data)
+        self.head += bytes(data)
+        start = 0
+        while True:  # skip the complete @prefix lines; decide at the first complete other line
+            end = self.head.find(b"\n", start)
+            if end < 0:
+                return len(data)
+            if not self.head.startswith(b"@prefix ", start):
+                break
+            start = end + 1
+        self.out.write(b"\n".join(_prefix_lines(self.config) + [self.head[start:]]))
+        self.head = None
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        """Write what is still held (a document that is only prefixes, or one unfinished line)."""
+        if self.head is not None:
+            self.out.write(with_sorted_prefixes(self.head, self.config))
+            self.head = None

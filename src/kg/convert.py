@@ -14,31 +14,49 @@ from rdflib import BNode, Literal, URIRef
 def oxigraph_quads(graph, graph_name=None) -> list:
     """An rdflib graph's triples as pyoxigraph quads (in `graph_name`, or the default graph).
 
-    Term by term, with a cache of the terms already seen: ~5x faster than writing N-Triples with
-    rdflib and parsing them back, for the same terms."""
-    cache: dict = {}
+    Term by term, ~5x faster than writing N-Triples with rdflib and parsing them back, for the same
+    terms. IRIs are cached by their text (an rdflib term's own hash and equality are Python code,
+    a str's are not); literals, mostly distinct, are made as they come."""
+    iris: dict[str, ox.NamedNode] = {}
+    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
 
-    def term(node):
-        found = cache.get(node)
+    def iri(text: str) -> ox.NamedNode:
+        found = iris.get(text)
         if found is None:
-            if isinstance(node, URIRef):
-                found = ox.NamedNode(str(node))
-            elif isinstance(node, BNode):
-                found = ox.BlankNode(str(node))
-            elif isinstance(node, Literal):
-                if node.language:
-                    found = ox.Literal(str(node), language=node.language)
-                elif node.datatype is not None:
-                    found = ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-                else:
-                    found = ox.Literal(str(node))
-            else:
-                raise TypeError(f"not an RDF term: {node!r}")
-            cache[node] = found
+            found = iris[text] = named(text)
         return found
 
+    def term(node, kind=type):
+        cls = kind(node)
+        if cls is URIRef:
+            return iri(str(node))
+        if cls is Literal:
+            if node.language:
+                return literal(str(node), language=node.language)
+            if node.datatype is not None:
+                return literal(str(node), datatype=iri(str(node.datatype)))
+            return literal(str(node))
+        if cls is BNode:
+            return blank(str(node))
+        if isinstance(node, (URIRef, Literal, BNode)):  # a subclass: the same rules
+            return _term(node)
+        raise TypeError(f"not an RDF term: {node!r}")
+
     name = graph_name if graph_name is not None else ox.DefaultGraph()
-    return [ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph]
+    quad = ox.Quad
+    return [quad(term(s), term(p), term(o), name) for s, p, o in graph]
+
+
+def _term(node):
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if node.language:
+        return ox.Literal(str(node), language=node.language)
+    if node.datatype is not None:
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+    return ox.Literal(str(node))
 
 
 def ntriples(graph) -> bytes:

@@ -13,11 +13,8 @@ with os.replace, so a reader never sees half a file (kg.files). The VoID is made
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,9 +23,9 @@ import pyoxigraph as ox
 
 from . import catalog, export_csv, export_ftm, vocab
 from .config import Config
-from .canonical import read_quads, sorted_quads, sorted_triples, with_sorted_prefixes
+from .canonical import SortedDataset, SortedPrefixes, ntriples_chunks, read_quads, sorted_dataset
 from .errors import KgError
-from .files import gzipped, write_atomic
+from .files import StagedFiles
 from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
 from .void import void_turtle
 
@@ -63,19 +60,6 @@ def dump_name(version: str, variant: str, fmt: DumpFormat, gz: bool = False) -> 
     return f"kg-{version}{variant}{fmt.suffix}{'.gz' if gz else ''}"
 
 
-def serialize(quads: list, fmt: DumpFormat, config: Config) -> bytes:
-    """One dump of these quads in this format (sorted here)."""
-    return serialize_sorted(sorted_quads(quads) if fmt.quads else sorted_triples(quads), fmt, config)
-
-
-def serialize_sorted(items: list, fmt: DumpFormat, config: Config) -> bytes:
-    """One dump of already sorted quads (TriG, N-Quads) or triples (the other formats)."""
-    rdf_format = RDF_FORMATS[fmt.suffix]
-    if fmt.suffix not in (".ttl", ".trig"):
-        return ox.serialize(items, format=rdf_format)
-    return with_sorted_prefixes(ox.serialize(items, format=rdf_format, prefixes=vocab.prefixes(config.base)), config)
-
-
 # --------------------------------------------------------------------------- writing
 
 
@@ -105,69 +89,98 @@ def downloads_dir(config: Config) -> Path:
     return config.build_dir / DOWNLOADS
 
 
-def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None = None) -> list[Path]:
+def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None = None,
+                dataset: SortedDataset | None = None, store: ox.Store | None = None) -> list[Path]:
     """Write every dump, the exports (FollowTheMoney, CSV tables), SHA256SUMS and void.ttl into
     build/downloads/ (or `out_dir`, a folder of the user's for publishing elsewhere); return their paths.
 
-    Everything is serialized in memory first and written only then (each file atomically, VoID
-    last), so a failure while serializing leaves the previous downloads exactly as they were. In a
-    folder of the user's, earlier kg-* files are left alone (only build/downloads/ is pruned).
+    `kg build` hands over the dataset it has just sorted (`dataset`) and its store (`store`), which
+    are otherwise read from `source` (build/dataset.nq). Every file is streamed to a temporary
+    name beside its place and moved there only when all are written (VoID last), so a failure
+    while serializing leaves the previous downloads exactly as they were, and no dump is ever
+    held whole in memory. In a folder of the user's, earlier kg-* files are left alone (only
+    build/downloads/ is pruned).
     """
-    source = source or config.dataset_path
     if out_dir is not None:
         out_dir = Path(out_dir)
         if out_dir.exists() and not out_dir.is_dir():
             raise KgError("is a file, not a folder: refusing to write the release files there", str(out_dir))
-    quads = read_quads(source)
+    if dataset is None:
+        dataset = sorted_dataset(read_quads(source or config.dataset_path))
     release = release_info(config)
-    files = serialize_dumps(config, quads, release.version)
-    exports = export_files(config, quads, release.version)
-    sums = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, _, _, body in files)
-    sums += "".join(f"{hashlib.sha256(e.body).hexdigest()}  {e.name}\n" for e in exports)
-    titled = [(name, fmt, VARIANT_TITLES[variant], body) for name, fmt, variant, body in files]
-    void = void_turtle(config, quads, release, titled, config.graph("inferred"), exports)
-    outputs = [(name, body) for name, _, _, body in files] + [(e.name, e.body) for e in exports]
-    outputs += [(SUMS_FILE, sums.encode()), (VOID_FILE, void)]
     target = out_dir if out_dir is not None else downloads_dir(config)
-    written = []
     try:
-        for name, body in outputs:  # VoID last: it lists the files above with their checksums
-            write_atomic(target / name, body)
-            written.append(target / name)
+        staged = StagedFiles(target)
     except OSError as exc:
         raise KgError(f"cannot write the release files: {exc.strerror or exc}", str(target)) from None
+    try:
+        files = write_rdf_dumps(staged, config, dataset, release.version)
+        exports = export_files(config, dataset, release.version, staged, store)
+        digests = staged.digests
+        sums = "".join(f"{digests[name].sha256}  {name}\n" for name, _, _ in files)
+        sums += "".join(f"{digests[e.name].sha256}  {e.name}\n" for e in exports)
+        titled = [(name, fmt, VARIANT_TITLES[variant], digests[name]) for name, fmt, variant in files]
+        described = [(e, digests[e.name]) for e in exports]
+        void = void_turtle(config, dataset, release, titled, described)
+        staged.add(SUMS_FILE, sums.encode())
+        staged.add(VOID_FILE, void)  # last: it lists the files above with their checksums
+        written = staged.publish()
+    except OSError as exc:
+        staged.discard()
+        raise KgError(f"cannot write the release files: {exc.strerror or exc}", str(target)) from None
+    except BaseException:
+        staged.discard()
+        raise
     if out_dir is None:
         _remove_stale(target, {p.name for p in written})
     log.info("wrote %d download files (%s/)", len(written), target.name)
     return written
 
 
-def serialize_dumps(config: Config, quads: list, version: str) -> list[tuple[str, "DumpFormat", str, bytes]]:
-    """(file name, format, variant, bytes) of every dump: each variant in each format, plain and gzipped.
+def write_rdf_dumps(staged: StagedFiles, config: Config, dataset: SortedDataset,
+                    version: str) -> list[tuple[str, DumpFormat, str]]:
+    """Stream every dump (each variant in each format, plain and gzipped) into `staged`; return
+    (file name, format, variant) of each, in the order SHA256SUMS and VoID list them.
 
-    The quads and the merged triples are sorted once; a variant that leaves graphs out filters
-    those lists, which keeps their order (was one sort per file). The gzipped copies are made on
-    every CPU at once (zlib releases the GIL)."""
-    all_quads = sorted_quads(quads)
-    all_triples = sorted_triples(all_quads)
-    plain = []
-    for variant, left_out in VARIANTS.items():
-        left_out_iris = {f"<{config.graph(name)}>" for name in left_out}
-        if left_out_iris:
-            chosen_quads = [q for q in all_quads if str(q.graph_name) not in left_out_iris]
-            kept = {q.triple for q in chosen_quads}
-            chosen_triples = [t for t in all_triples if t in kept]
-        else:
-            chosen_quads, chosen_triples = all_quads, all_triples
-        for fmt in FORMATS:
-            plain.append((variant, fmt, serialize_sorted(chosen_quads if fmt.quads else chosen_triples, fmt, config)))
-    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        packed = list(pool.map(gzipped, [data for _, _, data in plain]))
+    The dataset is sorted once (kg.canonical); a variant picks its graphs, and the merged triples
+    are a merge of the graphs' sorted keys. N-Triples and N-Quads are written from those keys; the
+    other formats by pyoxigraph from terms parsed back from the N-Triples just written."""
     files = []
-    for (variant, fmt, data), gz_data in zip(plain, packed):
-        files.append((dump_name(version, variant, fmt, False), fmt, variant, data))
-        files.append((dump_name(version, variant, fmt, True), fmt, variant, gz_data))
+    for variant, left_out in VARIANTS.items():
+        leave_out = {f"<{config.graph(name)}>" for name in left_out}
+
+        def sink(fmt: DumpFormat):
+            return staged.sink(dump_name(version, variant, fmt, False), dump_name(version, variant, fmt, True))
+
+        by_suffix = {fmt.suffix: fmt for fmt in FORMATS}
+        with sink(by_suffix[".nt"]) as out:
+            for chunk in ntriples_chunks(dataset.triple_keys(leave_out)):
+                out.write(chunk)
+        triples = list(ox.parse(path=str(staged.temps[dump_name(version, variant, by_suffix[".nt"])]),
+                                format=ox.RdfFormat.N_TRIPLES))
+        for suffix in (".ttl", ".jsonld"):
+            with sink(by_suffix[suffix]) as out:
+                _serialize(triples, by_suffix[suffix], config, out)
+        del triples
+        with sink(by_suffix[".nq"]) as out:
+            for graph in dataset.chosen(leave_out):
+                for chunk in graph.nquads_chunks():
+                    out.write(chunk)
+        with sink(by_suffix[".trig"]) as out:
+            _serialize(dataset.quads(leave_out), by_suffix[".trig"], config, out)
+        for fmt in FORMATS:
+            files += [(dump_name(version, variant, fmt, gz), fmt, variant) for gz in (False, True)]
     return files
+
+
+def _serialize(items: list, fmt: DumpFormat, config: Config, out) -> None:
+    rdf_format = RDF_FORMATS[fmt.suffix]
+    if fmt.suffix not in (".ttl", ".trig"):
+        ox.serialize(items, out, format=rdf_format)
+        return
+    writer = SortedPrefixes(out, config)
+    ox.serialize(items, writer, format=rdf_format, prefixes=vocab.prefixes(config.base))
+    writer.close()
 
 
 # --------------------------------------------------------------------------- exports
@@ -178,7 +191,6 @@ class ExportFile:
     name: str
     media_type: str
     title: str
-    body: bytes
 
 
 FTM_SUFFIX = ".ftm.json"
@@ -186,18 +198,23 @@ FTM_MEDIA_TYPE = "application/json"  # line-delimited JSON, one FtM entity per l
 CSV_MEDIA_TYPE = "text/csv"
 
 
-def export_files(config: Config, quads: list, version: str) -> list[ExportFile]:
-    """The FollowTheMoney entities (plain and gzipped) and the CSV tables with their data package."""
-    store = ox.Store()
-    store.extend(quads)
+def export_files(config: Config, dataset: SortedDataset, version: str, staged: StagedFiles,
+                 store: ox.Store | None = None) -> list[ExportFile]:
+    """Write the FollowTheMoney entities (plain and gzipped) and the CSV tables with their data
+    package into `staged`; the catalog is read from `store` (the build's), else from the quads."""
+    if store is None:
+        store = ox.Store()
+        store.extend(dataset.quads())
     records = catalog.from_store(store, config)
-    ftm = export_ftm.ftm_entities(records).to_bytes()
     name = f"kg-{version}{FTM_SUFFIX}"
-    files = [ExportFile(name, FTM_MEDIA_TYPE, describe_export(name)[0], ftm),
-             ExportFile(name + ".gz", FTM_MEDIA_TYPE, describe_export(name + ".gz")[0], gzipped(ftm))]
+    with staged.sink(name, name + ".gz") as out:
+        export_ftm.ftm_entities(records).write(out)
+    files = [ExportFile(name, FTM_MEDIA_TYPE, describe_export(name)[0]),
+             ExportFile(name + ".gz", FTM_MEDIA_TYPE, describe_export(name + ".gz")[0])]
     for file_name, body in export_csv.package_files(records, f"kg-{version}-", version, config.licence, config.base):
         title, media_type = describe_export(file_name)
-        files.append(ExportFile(file_name, media_type, title, body))
+        staged.add(file_name, body)
+        files.append(ExportFile(file_name, media_type, title))
     return files
 
 

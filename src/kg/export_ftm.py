@@ -44,9 +44,18 @@ class Export:
     entities: list[dict]  # FtM entity dicts, sorted by id
     skipped: Counter = field(default_factory=Counter)  # what could not be expressed, by reason
 
-    def to_bytes(self) -> bytes:
+    def lines(self):
         """Line-delimited JSON, one entity per line, keys and values sorted: the same graph gives the same bytes."""
-        return "".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in self.entities).encode()
+        for entity in self.entities:
+            yield (json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+    def to_bytes(self) -> bytes:
+        return b"".join(self.lines())
+
+    def write(self, out) -> None:
+        """The lines to a binary file (or any object with `write`)."""
+        for line in self.lines():
+            out.write(line)
 
 
 def ftm_id(entity_id: str) -> str:

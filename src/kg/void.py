@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from . import vocab
-from .canonical import _term_key, with_sorted_prefixes
+from .canonical import TYPE_KEY, _term_key, with_sorted_prefixes
 from .config import Config
 from .link import LINK_DEFINITION
 from .vocab import DCAT, RDF_TYPE, SPDX, VOID, WIKIDATA, XSD
@@ -26,13 +27,13 @@ def void_iri(config: Config, fragment: str = "") -> str:
     return f"{config.base}.well-known/void{'#' + fragment if fragment else ''}"
 
 
-def void_turtle(config: Config, quads: list, release, files: list, inferred_graph: str,
-                exports: list | None = None) -> bytes:
+def void_turtle(config: Config, dataset, release, files: list, exports: list | None = None) -> bytes:
     """The VoID description: counts, class partitions, the Wikidata linkset and every dump file.
 
-    `release` has the version and creation time (dump.Release); `files` holds (file name, format
-    (dump.DumpFormat), variant title, bytes) for every dump file; `exports` the other downloads
-    (dump.ExportFile: name, media type, title, bytes), described as dcat:Distribution only."""
+    `dataset` is the release's quads sorted (kg.canonical.SortedDataset); `release` has the version
+    and creation time (dump.Release); `files` holds (file name, format (dump.DumpFormat), variant
+    title, files.Digest) for every dump file; `exports` the other downloads as (dump.ExportFile:
+    name, media type, title; its Digest), described as dcat:Distribution only."""
     triples: list = []
 
     def add(s: str, p: str, o) -> None:
@@ -42,34 +43,62 @@ def void_turtle(config: Config, quads: list, release, files: list, inferred_grap
     def integer(n: int) -> ox.Literal:
         return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
 
-    dataset = void_iri(config, "dataset")
-    merged = {q.triple for q in quads}
-    add(dataset, RDF_TYPE, VOID + "Dataset")
-    add(dataset, DCT + "title", ox.Literal("kg: the documented connections between Donald Trump and "
-                                           "Vladimir Putin's Russia, sourced", language="en"))
-    add(dataset, DCT + "license", config.licence)
-    add(dataset, DCT + "created", ox.Literal(release.created, datatype=ox.NamedNode(XSD + "dateTime")))
-    add(dataset, vocab.OWL + "versionInfo", ox.Literal(release.version))
-    add(dataset, DCT + "hasVersion", ox.Literal(release.version))
-    add(dataset, VOID + "sparqlEndpoint", f"{config.base}sparql")
-    add(dataset, VOID + "uriSpace", ox.Literal(config.base))
-    add(dataset, VOID + "rootResource", f"{config.base}source/article")
+    dataset_iri = void_iri(config, "dataset")
+    merged = merged_terms(dataset)
+    add(dataset_iri, RDF_TYPE, VOID + "Dataset")
+    add(dataset_iri, DCT + "title", ox.Literal("kg: the documented connections between Donald Trump and "
+                                               "Vladimir Putin's Russia, sourced", language="en"))
+    add(dataset_iri, DCT + "license", config.licence)
+    add(dataset_iri, DCT + "created", ox.Literal(release.created, datatype=ox.NamedNode(XSD + "dateTime")))
+    add(dataset_iri, vocab.OWL + "versionInfo", ox.Literal(release.version))
+    add(dataset_iri, DCT + "hasVersion", ox.Literal(release.version))
+    add(dataset_iri, VOID + "sparqlEndpoint", f"{config.base}sparql")
+    add(dataset_iri, VOID + "uriSpace", ox.Literal(config.base))
+    add(dataset_iri, VOID + "rootResource", f"{config.base}source/article")
     for vocabulary in (config.ontology_ns, vocab.SCHEMA, vocab.OA, vocab.SKOS, vocab.PROV):
-        add(dataset, VOID + "vocabulary", vocabulary)
-    add(dataset, VOID + "triples", integer(len(merged)))
-    add(dataset, VOID + "distinctSubjects", integer(len({t.subject for t in merged})))
-    add(dataset, VOID + "properties", integer(len({t.predicate for t in merged})))
-    _add_entity_counts(config, add, integer, dataset, merged)
-    _add_graph_subsets(config, add, integer, dataset, quads)
-    _add_linkset(config, add, integer, dataset, merged)
-    for name, fmt, variant_title, body in files:
-        _add_dump_file(config, add, integer, dataset, name, fmt, variant_title, body)
-    for export in exports or ():
-        _add_distribution(config, add, integer, dataset, export.name, export.media_type, export.title, export.body)
+        add(dataset_iri, VOID + "vocabulary", vocabulary)
+    add(dataset_iri, VOID + "triples", integer(merged.triples))
+    add(dataset_iri, VOID + "distinctSubjects", integer(len(merged.subjects)))
+    add(dataset_iri, VOID + "properties", integer(len(merged.predicates)))
+    _add_entity_counts(config, add, integer, dataset_iri, merged.typings)
+    _add_graph_subsets(config, add, integer, dataset_iri, dataset)
+    _add_linkset(config, add, integer, dataset_iri, merged.links)
+    for name, fmt, variant_title, digest in files:
+        _add_dump_file(config, add, integer, dataset_iri, name, fmt, variant_title, digest)
+    for export, digest in exports or ():
+        _add_distribution(config, add, integer, dataset_iri, export.name, export.media_type, export.title, digest)
     ordered = sorted(set(triples), key=lambda t: (str(t.subject), _term_key(t.predicate, f"<{RDF_TYPE}>"),
                                                   str(t.object)))
     return with_sorted_prefixes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes(config.base)),
                                 config)
+
+
+@dataclass
+class MergedTerms:
+    """What VoID counts in the graphs merged (the dataset as served), read from the sorted keys."""
+
+    triples: int = 0
+    subjects: set = field(default_factory=set)  # N-Triples text of each subject
+    predicates: set = field(default_factory=set)
+    typings: list = field(default_factory=list)  # (subject text, class IRI) of rdf:type triples with an IRI object
+    links: Counter = field(default_factory=Counter)  # predicate IRI -> triples whose object is a Wikidata IRI
+
+
+def merged_terms(dataset) -> MergedTerms:
+    """One pass over the merged triples' keys (N-Triples lines, kg.canonical): no term objects made."""
+    merged = MergedTerms()
+    keys = dataset.triple_keys()
+    merged.triples = len(keys)
+    wikidata = f"<{WIKIDATA}".encode()
+    for key in keys:
+        subject, predicate, rest = key.split(b" ", 2)
+        merged.subjects.add(subject)
+        merged.predicates.add(predicate)
+        if predicate == TYPE_KEY and rest.startswith(b"<"):
+            merged.typings.append((subject.decode(), rest[1:-3].decode()))
+        elif rest.startswith(wikidata):
+            merged.links[predicate[1:-1].decode()] += 1
+    return merged
 
 
 def members_per_class(typings, ontology_ns: str) -> dict[str, set]:
@@ -82,12 +111,9 @@ def members_per_class(typings, ontology_ns: str) -> dict[str, set]:
     return by_class
 
 
-def _add_entity_counts(config: Config, add, integer, dataset: str, merged: set) -> None:
+def _add_entity_counts(config: Config, add, integer, dataset: str, typings: list) -> None:
     """void:entities: things typed with a class of our ontology; one class partition per class."""
-    rdf_type = ox.NamedNode(RDF_TYPE)
-    by_class = members_per_class(((t.subject, t.object.value) for t in merged
-                                  if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode)),
-                                 config.ontology_ns)
+    by_class = members_per_class(typings, config.ontology_ns)
     add(dataset, VOID + "entities", integer(len(set().union(*by_class.values()) if by_class else set())))
     add(dataset, RDFS_COMMENT, ox.Literal(CLASS_COUNT_DEFINITION + ".", language="en"))
     for cls, members in sorted(by_class.items()):
@@ -97,12 +123,8 @@ def _add_entity_counts(config: Config, add, integer, dataset: str, merged: set) 
         add(part, VOID + "entities", integer(len(members)))
 
 
-def _add_graph_subsets(config: Config, add, integer, dataset: str, quads: list) -> None:
-    graphs: dict[str, int] = {}
-    for q in quads:
-        name = q.graph_name.value if hasattr(q.graph_name, "value") else ""
-        if name:
-            graphs[name] = graphs.get(name, 0) + 1
+def _add_graph_subsets(config: Config, add, integer, dataset: str, sorted_dataset) -> None:
+    graphs = {g.name[1:-1]: len(g.quads) for g in sorted_dataset.graphs if g.name.startswith("<")}
     for graph, count in sorted(graphs.items()):
         subset = void_iri(config, "graph-" + graph.rstrip("/").rsplit("/", 1)[-1])
         add(dataset, VOID + "subset", subset)
@@ -111,7 +133,7 @@ def _add_graph_subsets(config: Config, add, integer, dataset: str, quads: list) 
         add(subset, VOID + "triples", integer(count))
 
 
-def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> None:
+def _add_linkset(config: Config, add, integer, dataset: str, links: Counter) -> None:
     """One linkset per link predicate (void:linkPredicate is one property): exact and close matches.
     Their void:triples add up to the rows of the mapping table (kg.link.LINK_DEFINITION)."""
     wikidata = void_iri(config, "wikidata")
@@ -121,7 +143,6 @@ def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> Non
     add(wikidata, VOID + "sparqlEndpoint", "https://query.wikidata.org/sparql")
     definition = LINK_DEFINITION[0].upper() + LINK_DEFINITION[1:] + "."
     for fragment, predicate in (("wikidata-links", SKOS_EXACT), ("wikidata-close-links", SKOS_CLOSE)):
-        links = [t for t in merged if str(t.predicate) == f"<{predicate}>" and str(t.object).startswith(f"<{WIKIDATA}")]
         linkset = void_iri(config, fragment)
         add(linkset, RDF_TYPE, VOID + "Linkset")
         add(linkset, VOID + "linkPredicate", predicate)
@@ -129,7 +150,7 @@ def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> Non
         add(linkset, VOID + "objectsTarget", wikidata)
         add(linkset, VOID + "target", dataset)
         add(linkset, VOID + "target", wikidata)
-        add(linkset, VOID + "triples", integer(len(links)))
+        add(linkset, VOID + "triples", integer(links[predicate]))
         add(linkset, RDFS_COMMENT, ox.Literal(definition, language="en"))
         add(dataset, VOID + "subset", linkset)
 
@@ -139,15 +160,15 @@ def ox_literal(text: str):
 
 
 def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt, variant_title: str,
-                   body: bytes) -> None:
+                   digest) -> None:
     gz = name.endswith(".gz")
     add(dataset, VOID + "dataDump", f"{config.base}download/{name}")
     _add_distribution(config, add, integer, dataset, name, fmt.media_type,
-                      f"{fmt.title}, {variant_title}{', gzipped' if gz else ''}", body)
+                      f"{fmt.title}, {variant_title}{', gzipped' if gz else ''}", digest)
 
 
 def _add_distribution(config: Config, add, integer, dataset: str, name: str, media_type: str, title: str,
-                      body: bytes) -> None:
+                      digest) -> None:
     """A dcat:Distribution of the dataset: URL, media type, size and SHA-256 (RDF dumps are also void:dataDump)."""
     url = f"{config.base}download/{name}"
     gz = name.endswith(".gz")
@@ -159,10 +180,10 @@ def _add_distribution(config: Config, add, integer, dataset: str, name: str, med
         add(url, DCAT + "compressFormat", "https://www.iana.org/assignments/media-types/application/gzip")
     add(url, DCT + "format", ox.Literal(media_type))
     add(url, DCT + "title", ox.Literal(title, language="en"))
-    add(url, DCAT + "byteSize", integer(len(body)))
+    add(url, DCAT + "byteSize", integer(digest.size))
     checksum = f"{url}#sha256"
     add(url, SPDX + "checksum", checksum)
     add(checksum, RDF_TYPE, SPDX + "Checksum")
     add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
-    add(checksum, SPDX + "checksumValue", ox.Literal(hashlib.sha256(body).hexdigest(),
+    add(checksum, SPDX + "checksumValue", ox.Literal(digest.sha256,
                                                        datatype=ox.NamedNode(XSD + "hexBinary")))
