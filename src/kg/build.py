@@ -89,7 +89,7 @@ def _build(config: Config, engine: str) -> dict:
             _write_json(staging / STATISTICS_FILE, store_statistics(open_store(staged.store_path)))
             _write_json(staging / "manifest.json", summary)
         with steps.step("dumps", "writing the downloads"):
-            dump.write_dumps(staged, dataset=dataset, store=open_store(staged.store_path))
+            dump.write_dumps(staged, dataset=dataset)
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return {**summary, "step_seconds": steps.seconds}

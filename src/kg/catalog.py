@@ -193,7 +193,7 @@ class _Reader:
             entities[entity_id] = self._entity(entity_id, classes, superclasses)
         claims = self._claims()
         relations = self._relations(entities)
-        participants, roles = self._participation(entities)
+        participants, roles = self._participation(entities, relations)
         catalog = Catalog(self.base, entities, claims, relations, participants, roles, class_labels,
                           property_labels, superclasses)
         events_of: dict[str, set[str]] = defaultdict(set)
@@ -323,14 +323,26 @@ class _Reader:
         return quote, start, end
 
     def _relations(self, entities: dict) -> list[Relation]:
+        """Every asserted triple of an ontology property between two entities: one scan of the
+        asserted graph, the cheapest test (the predicate) first."""
         relations = set()
+        kg, base, named = self.kg, self.base, ox.NamedNode
         for q in self.store.quads_for_pattern(None, None, None, self.asserted):
-            subject, obj, predicate = self._id(q.subject), self._id(q.object), self._local(q.predicate)
-            if subject in entities and obj in entities and predicate:
-                relations.add(Relation(subject, predicate, obj))
+            predicate = q.predicate.value
+            if not predicate.startswith(kg) or predicate == kg:
+                continue
+            obj = q.object
+            if type(obj) is not named or not obj.value.startswith(base):
+                continue
+            subject = q.subject
+            if type(subject) is not named or not subject.value.startswith(base):
+                continue
+            subject_id, object_id = subject.value[len(base):], obj.value[len(base):]
+            if subject_id in entities and object_id in entities:
+                relations.add(Relation(subject_id, predicate[len(kg):], object_id))
         return sorted(relations, key=lambda r: (r.subject, r.predicate, r.object))
 
-    def _participation(self, entities: dict) -> tuple[dict, dict]:
+    def _participation(self, entities: dict, relations: list[Relation]) -> tuple[dict, dict]:
         participants: dict[str, set[str]] = defaultdict(set)
         for q in self.store.quads_for_pattern(None, ox.NamedNode(self.kg + "participant"), None, None):
             event, member = self._id(q.subject), self._id(q.object)
@@ -340,11 +352,9 @@ class _Reader:
             None, ox.NamedNode(RDFS + "subPropertyOf"), ox.NamedNode(self.kg + "participant"), None)}
         sub_properties = {p for p in sub_properties if p} | {"participant"}
         roles: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for q in self.store.quads_for_pattern(None, None, None, self.asserted):
-            prop = self._local(q.predicate)
-            event, member = self._id(q.subject), self._id(q.object)
-            if prop in sub_properties and event in entities and member in entities:
-                roles[event].add((prop, member))
+        for relation in relations:  # the asserted role triples are relations between two entities
+            if relation.predicate in sub_properties:
+                roles[relation.subject].add((relation.predicate, relation.object))
         return ({k: tuple(sorted(v)) for k, v in sorted(participants.items())},
                 {k: tuple(sorted(v)) for k, v in sorted(roles.items())})
 

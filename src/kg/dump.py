@@ -27,6 +27,7 @@ from .canonical import SortedDataset, SortedPrefixes, ntriples_chunks, read_quad
 from .errors import KgError
 from .files import StagedFiles
 from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
+from .store import rdf_format
 from .void import void_turtle
 
 log = logging.getLogger("kg.dump")
@@ -90,12 +91,12 @@ def downloads_dir(config: Config) -> Path:
 
 
 def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None = None,
-                dataset: SortedDataset | None = None, store: ox.Store | None = None) -> list[Path]:
+                dataset: SortedDataset | None = None) -> list[Path]:
     """Write every dump, the exports (FollowTheMoney, CSV tables), SHA256SUMS and void.ttl into
     build/downloads/ (or `out_dir`, a folder of the user's for publishing elsewhere); return their paths.
 
-    `kg build` hands over the dataset it has just sorted (`dataset`) and its store (`store`), which
-    are otherwise read from `source` (build/dataset.nq). Every file is streamed to a temporary
+    `kg build` hands over the quads of `source` (build/dataset.nq) it has just sorted (`dataset`),
+    which are otherwise read from it. Every file is streamed to a temporary
     name beside its place and moved there only when all are written (VoID last), so a failure
     while serializing leaves the previous downloads exactly as they were, and no dump is ever
     held whole in memory. In a folder of the user's, earlier kg-* files are left alone (only
@@ -105,8 +106,9 @@ def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None
         out_dir = Path(out_dir)
         if out_dir.exists() and not out_dir.is_dir():
             raise KgError("is a file, not a folder: refusing to write the release files there", str(out_dir))
+    source = source or config.dataset_path
     if dataset is None:
-        dataset = sorted_dataset(read_quads(source or config.dataset_path))
+        dataset = sorted_dataset(read_quads(source))
     release = release_info(config)
     target = out_dir if out_dir is not None else downloads_dir(config)
     try:
@@ -115,7 +117,7 @@ def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None
         raise KgError(f"cannot write the release files: {exc.strerror or exc}", str(target)) from None
     try:
         files = write_rdf_dumps(staged, config, dataset, release.version)
-        exports = export_files(config, dataset, release.version, staged, store)
+        exports = export_files(config, source, release.version, staged)
         digests = staged.digests
         sums = "".join(f"{digests[name].sha256}  {name}\n" for name, _, _ in files)
         sums += "".join(f"{digests[e.name].sha256}  {e.name}\n" for e in exports)
@@ -198,14 +200,16 @@ FTM_MEDIA_TYPE = "application/json"  # line-delimited JSON, one FtM entity per l
 CSV_MEDIA_TYPE = "text/csv"
 
 
-def export_files(config: Config, dataset: SortedDataset, version: str, staged: StagedFiles,
-                 store: ox.Store | None = None) -> list[ExportFile]:
+def export_files(config: Config, source: Path, version: str, staged: StagedFiles) -> list[ExportFile]:
     """Write the FollowTheMoney entities (plain and gzipped) and the CSV tables with their data
-    package into `staged`; the catalog is read from `store` (the build's), else from the quads."""
-    if store is None:
-        store = ox.Store()
-        store.extend(dataset.quads())
+    package into `staged`, from the catalog of the dataset file `source`.
+
+    The catalog reads an in-memory store bulk-loaded from the file (no Python object per quad;
+    its scans are ~2x faster than those of the build's on-disk store)."""
+    store = ox.Store()
+    store.bulk_load(path=str(source), format=rdf_format(source))
     records = catalog.from_store(store, config)
+    del store
     name = f"kg-{version}{FTM_SUFFIX}"
     with staged.sink(name, name + ".gz") as out:
         export_ftm.ftm_entities(records).write(out)
