@@ -8,7 +8,8 @@ N-Triples writer followed by a parse, and gives the same terms.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.plugins.stores.memory import Memory
 
 
 def oxigraph_quads(graph, graph_name=None) -> list:
@@ -44,7 +45,22 @@ def oxigraph_quads(graph, graph_name=None) -> list:
 
     name = graph_name if graph_name is not None else ox.DefaultGraph()
     quad = ox.Quad
-    return [quad(term(s), term(p), term(o), name) for s, p, o in graph]
+    return [quad(term(s), term(p), term(o), name) for s, p, o in triples(graph)]
+
+
+def triples(graph):
+    """An rdflib graph's triples, as iterating it gives them (in some order).
+
+    A plain Graph alone on its in-memory store is read from the store's subject index: ~5x faster
+    than Graph.__iter__, which works out the contexts of every triple (40% of converting 100k
+    triples). Any other graph, or another rdflib whose store is laid out otherwise, is iterated."""
+    store = graph.store
+    index = getattr(store, "_Memory__spo", None)
+    contexts = getattr(store, "_Memory__all_contexts", None)
+    if type(graph) is Graph and type(store) is Memory and isinstance(index, dict) and contexts is not None \
+            and [c.identifier for c in contexts] == [graph.identifier]:
+        return ((s, p, o) for s, by_predicate in index.items() for p, objects in by_predicate.items() for o in objects)
+    return iter(graph)
 
 
 def _term(node):
