@@ -8,7 +8,7 @@ labels computed from their content, quads and triples are sorted, Turtle prefixe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -157,6 +157,7 @@ class SortedDataset:
     the quads are sorted once and each dump only picks graphs and writes."""
 
     graphs: tuple[GraphQuads, ...]  # in the order of their names
+    _merged: dict = field(default_factory=dict, compare=False, repr=False)  # triple_keys, by graphs left out
 
     def chosen(self, leave_out=()) -> list[GraphQuads]:
         return [g for g in self.graphs if g.name not in leave_out]
@@ -166,11 +167,13 @@ class SortedDataset:
 
     def triple_keys(self, leave_out=()) -> list[bytes]:
         """The distinct triples of the chosen graphs merged into one, as sorted keys."""
-        chosen = self.chosen(leave_out)
-        if len(chosen) == 1:
-            return chosen[0].keys
-        # Sorting sorted runs is a merge (Timsort finds the runs); equal neighbours are one triple.
-        return list(dict.fromkeys(sorted([key for g in chosen for key in g.keys])))
+        left_out = frozenset(leave_out)
+        if left_out not in self._merged:
+            chosen = self.chosen(left_out)
+            # Sorting sorted runs is a merge (Timsort finds the runs); equal neighbours are one triple.
+            self._merged[left_out] = chosen[0].keys if len(chosen) == 1 else \
+                list(dict.fromkeys(sorted([key for g in chosen for key in g.keys])))
+        return self._merged[left_out]
 
     def triples(self, leave_out=()) -> list:
         """The distinct triples of the chosen graphs, sorted (as quads of the default graph)."""

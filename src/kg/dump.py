@@ -146,8 +146,11 @@ def write_rdf_dumps(staged: StagedFiles, config: Config, dataset: SortedDataset,
 
     The dataset is sorted once (kg.canonical); a variant picks its graphs, and the merged triples
     are a merge of the graphs' sorted keys. N-Triples and N-Quads are written from those keys; the
-    other formats by pyoxigraph from terms parsed back from the N-Triples just written."""
+    other formats by pyoxigraph from terms parsed back from the N-Triples just written (once: a
+    variant that leaves graphs out picks its triples from those of the whole)."""
     files = []
+    everything = dataset.triple_keys()
+    all_terms = None  # the terms of `everything`, in its order
     for variant, left_out in VARIANTS.items():
         leave_out = {f"<{config.graph(name)}>" for name in left_out}
 
@@ -155,11 +158,17 @@ def write_rdf_dumps(staged: StagedFiles, config: Config, dataset: SortedDataset,
             return staged.sink(dump_name(version, variant, fmt, False), dump_name(version, variant, fmt, True))
 
         by_suffix = {fmt.suffix: fmt for fmt in FORMATS}
+        keys = dataset.triple_keys(leave_out)
         with sink(by_suffix[".nt"]) as out:
-            for chunk in ntriples_chunks(dataset.triple_keys(leave_out)):
+            for chunk in ntriples_chunks(keys):
                 out.write(chunk)
-        triples = list(ox.parse(path=str(staged.temps[dump_name(version, variant, by_suffix[".nt"])]),
-                                format=ox.RdfFormat.N_TRIPLES))
+        if all_terms is None or keys is everything:
+            triples = list(ox.parse(path=str(staged.temps[dump_name(version, variant, by_suffix[".nt"])]),
+                                    format=ox.RdfFormat.N_TRIPLES))
+            all_terms = triples if keys is everything else None
+        else:
+            kept = set(keys)
+            triples = [term for term, key in zip(all_terms, everything) if key in kept]
         for suffix in (".ttl", ".jsonld"):
             with sink(by_suffix[suffix]) as out:
                 _serialize(triples, by_suffix[suffix], config, out)
