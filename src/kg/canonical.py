@@ -20,15 +20,15 @@ from .store import rdf_format
 from .vocab import RDF_TYPE
 
 
-def read_quads(path: Path) -> list:
-    """The dataset's quads, with blank nodes relabelled canonically (see canonical_blank_nodes)."""
+def read_dataset(path: Path) -> "SortedDataset":
+    """The dataset's quads in canonical form and order (see sorted_dataset)."""
     try:
         quads = list(ox.parse(path=str(path), format=rdf_format(path)))
     except FileNotFoundError:
         raise KgError("no such file (if it is the build's dataset: run `kg build` first)", str(path)) from None
     except SyntaxError as exc:
         raise KgError(f"not valid RDF: {exc}", str(path)) from None
-    return canonical_blank_nodes(quads)
+    return sorted_dataset(quads)
 
 
 def canonical_blank_nodes(quads: list) -> list:
@@ -111,15 +111,16 @@ def _key(line: bytes) -> bytes:
     return line
 
 
-def _ntriples_keys(quads: list) -> list[bytes]:
-    """The sort key of each quad: its triple's N-Triples line (no line end), rdf:type as NUL."""
+def _ntriples_keys(quads: list) -> tuple[list[bytes], bool]:
+    """The sort key of each quad (its triple's N-Triples line, no line end, rdf:type as NUL), and
+    whether any line may hold a blank node."""
     if not quads:
-        return []
+        return [], False
     text = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)  # the quads of one graph
     graph = quads[0].graph_name
     if not isinstance(graph, ox.DefaultGraph):  # "s p o <g> .": a line end follows only the graph
         text = text.replace(f" {graph} .\n".encode(), b" .\n")
-    return [_key(line) if _TYPE_TOKEN in line else line for line in text.split(b"\n")[:-1]]
+    return [_key(line) if _TYPE_TOKEN in line else line for line in text.split(b"\n")[:-1]], b"_:" in text
 
 
 def ntriples_text(keys) -> bytes:
@@ -191,13 +192,16 @@ def sorted_dataset(groups: dict[str, list] | list) -> SortedDataset:
             by_graph.setdefault(str(q.graph_name), []).append(q)
         groups = by_graph
     groups = {name: list(quads) for name, quads in groups.items()}
-    keys = {name: _ntriples_keys(quads) for name, quads in groups.items()}
+    keys, blanks = {}, {}
+    for name, quads in groups.items():
+        keys[name], blanks[name] = _ntriples_keys(quads)
     # Only quads with a blank node get a new label; a line holding "_:" is a candidate (a literal may too).
-    spots = {name: [i for i, line in enumerate(keys[name]) if b"_:" in line] for name in groups}
+    spots = {name: [i for i, line in enumerate(keys[name]) if b"_:" in line] if blank else []
+             for name, blank in blanks.items()}
     relabelled = canonical_blank_nodes([groups[name][i] for name in groups for i in spots[name]])
     for name in groups:
         quads, relabelled = relabelled[:len(spots[name])], relabelled[len(spots[name]):]
-        for i, quad, key in zip(spots[name], quads, _ntriples_keys(quads)):
+        for i, quad, key in zip(spots[name], quads, _ntriples_keys(quads)[0]):
             groups[name][i] = quad
             keys[name][i] = key
     graphs = []
@@ -206,16 +210,6 @@ def sorted_dataset(groups: dict[str, list] | list) -> SortedDataset:
         order = sorted(distinct)
         graphs.append(GraphQuads(name, list(map(distinct.__getitem__, order)), order))
     return SortedDataset(tuple(graphs))
-
-
-def sorted_quads(quads) -> list:
-    return sorted_dataset(list(quads)).quads()
-
-
-def sorted_triples(quads) -> list:
-    """The graphs merged into one: distinct triples, sorted."""
-    triples = {q.triple for q in quads}
-    return sorted(triples, key=lambda t: (str(t.subject), _term_key(t.predicate, f"<{RDF_TYPE}>"), str(t.object)))
 
 
 def _prefix_lines(config: Config) -> list[bytes]:

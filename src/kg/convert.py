@@ -21,22 +21,19 @@ def oxigraph_quads(graph, graph_name=None) -> list:
     iris: dict[str, ox.NamedNode] = {}
     named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
 
-    def iri(text: str) -> ox.NamedNode:
-        found = iris.get(text)
-        if found is None:
-            found = iris[text] = named(text)
-        return found
-
-    def term(node, kind=type):
+    def term(node, kind=type, text=str):
         cls = kind(node)
-        if cls is URIRef:
-            return iri(str(node))
+        if cls is URIRef:  # most terms: inline, a call less
+            found = iris.get(text(node))
+            if found is None:
+                found = iris[text(node)] = named(text(node))
+            return found
         if cls is Literal:
             if node.language:
-                return literal(str(node), language=node.language)
+                return literal(text(node), language=node.language)
             if node.datatype is not None:
-                return literal(str(node), datatype=iri(str(node.datatype)))
-            return literal(str(node))
+                return literal(text(node), datatype=term(node.datatype))
+            return literal(text(node))
         if cls is BNode:
             return blank(str(node))
         if isinstance(node, (URIRef, Literal, BNode)):  # a subclass: the same rules

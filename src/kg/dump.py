@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from . import catalog, export_csv, export_ftm, vocab
 from .config import Config
-from .canonical import SortedDataset, SortedPrefixes, ntriples_chunks, read_quads, sorted_dataset
+from .canonical import SortedDataset, SortedPrefixes, ntriples_chunks, read_dataset
 from .errors import KgError
 from .files import StagedFiles
 from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
@@ -108,7 +108,7 @@ def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None
             raise KgError("is a file, not a folder: refusing to write the release files there", str(out_dir))
     source = source or config.dataset_path
     if dataset is None:
-        dataset = sorted_dataset(read_quads(source))
+        dataset = read_dataset(source)
     release = release_info(config)
     target = out_dir if out_dir is not None else downloads_dir(config)
     try:
