@@ -22,7 +22,7 @@ from rdflib.util import from_n3, guess_format
 
 from . import vocab
 from .config import Config
-from .convert import ntriples
+from .convert import ntriples_text
 from .errors import KgError
 from .load import load_ontology
 from .vocab import SH
@@ -177,8 +177,8 @@ def _validate_with_shacl(data_graph, config: Config, origins: dict, ontology) ->
     shapes = load_shapes(config)  # for names and messages; the engine compiles the text itself
     try:
         compiled = shacl.Shapes.from_text(shapes_text(config), format="turtle", base=config.base)
-        text = ntriples(data_graph) + ntriples(ontology)
-        report = compiled.validate_text(text.decode("utf-8"), format="ntriples", allow_warnings=True)
+        text = ntriples_text(data_graph, ontology)
+        report = compiled.validate_text(text, format="ntriples", allow_warnings=True)
     except Exception as exc:  # the engine raises ValueError / RuntimeError with its reason
         raise KgError(f"the shapes could not be applied: {exc}", str(config.ontology_dir / SHAPES_FILE)) from None
     namer = _Namer(data_graph, shapes)
