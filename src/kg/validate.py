@@ -10,6 +10,7 @@ Exit codes: 0 the graph conforms (warnings may be printed), 1 violations, 2 coul
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -22,7 +23,7 @@ from rdflib.util import from_n3, guess_format
 
 from . import vocab
 from .config import Config
-from .convert import ntriples
+from .convert import ntriples_text
 from .errors import KgError
 from .load import load_ontology
 from .vocab import SH
@@ -177,22 +178,26 @@ def _validate_with_shacl(data_graph, config: Config, origins: dict, ontology) ->
     shapes = load_shapes(config)  # for names and messages; the engine compiles the text itself
     try:
         compiled = shacl.Shapes.from_text(shapes_text(config), format="turtle", base=config.base)
-        text = ntriples(data_graph) + ntriples(ontology)
-        report = compiled.validate_text(text.decode("utf-8"), format="ntriples", allow_warnings=True)
+        text = ntriples_text(data_graph, ontology)
+        report = compiled.validate_text(text, format="ntriples", allow_warnings=True)
     except Exception as exc:  # the engine raises ValueError / RuntimeError with its reason
         raise KgError(f"the shapes could not be applied: {exc}", str(config.ontology_dir / SHAPES_FILE)) from None
     namer = _Namer(data_graph, shapes)
+    # A few shapes and paths recur in every result: read and shorten each once, not per result.
+    shape_of = functools.cache(_from_nt)
+    written_of = functools.cache(lambda shape: shapes.value(shape, URIRef(SH + "message")))
+    path_of = functools.cache(lambda path: _short_path(path, namer))
     violations = []
     for result in report.results:
         focus = _from_nt(result.focus_node)
-        shape = _from_nt(result.root_shape)
+        shape = shape_of(result.root_shape)
         file, line = origin_of(focus, origins)
         messages = [str(m) for m in (result.messages or [])]
-        written = shapes.value(shape, URIRef(SH + "message"))
+        written = written_of(shape)
         message = "; ".join(messages) or (str(written) if written is not None else "(no message)")
         violations.append(Violation(
             focus=_full(focus),
-            path=_short_path(result.path, namer),
+            path=path_of(result.path),
             value=namer.term(_from_nt(result.value)) if result.value is not None else None,
             message=message,
             shape=_full(shape),
