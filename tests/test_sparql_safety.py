@@ -223,13 +223,10 @@ def test_runaway_query_gets_503_while_others_are_served(slow_server):
         assert runaway.result().status_code == 503
         assert "stopped" in runaway.result().text
         assert [r.result().status_code for r in others] == [200] * 6
-    # Once the worker has retired and been replaced, the service still answers, every time.
+    # The runaway's evaluator was killed and replaced: the service still answers, every time.
     for _ in range(20):
         assert requests.get(sparql, params=simple, timeout=30).status_code == 200
-    deadline = time.monotonic() + 10
-    while "retiring" not in slow_server.log() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "retiring" in slow_server.log()
+    assert "retiring" not in slow_server.log()  # no front worker had to go
 
 
 def test_oversized_body_is_413_over_http(slow_server):
@@ -238,5 +235,5 @@ def test_oversized_body_is_413_over_http(slow_server):
     assert response.status_code == 413
 
 
-def test_gunicorn_serves_it(slow_server):
-    assert requests.get(slow_server.url("/sparql"), timeout=30).headers["Server"].startswith("gunicorn")
+def test_granian_serves_it(slow_server):
+    assert requests.get(slow_server.url("/sparql"), timeout=30).headers["Server"] == "granian"

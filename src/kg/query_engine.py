@@ -9,7 +9,10 @@ one of the errors below. Everything an engine needs comes in the job; it never s
 
 Engines:
 - `EmbeddedEngine`: a pyoxigraph store in this process, queries run on long-lived evaluator
-  threads (kg.sparql_eval) so that the caller can stop waiting at the time limit.
+  threads (kg.sparql_eval) so that the caller can stop waiting at the time limit (the query
+  itself goes on: the process must be retired). For tests and in-process use.
+- `ProcessEngine` (kg.process_engine): queries run in evaluator processes, killed at the time
+  limit and bounded in memory; what `kg serve` uses.
 
 A second engine (a SPARQL 1.1 store over HTTP) implements the same `QueryEngine` protocol.
 """
@@ -24,6 +27,7 @@ import pyoxigraph as ox
 from .sparql_eval import EvaluatorPool
 from .sparql_eval import QueryTimeout as _PoolTimeout
 from .sparql_results import Serialized, serialize_result
+from .sparql_scan import check_regexes
 
 #: The query that reads one graph (Graph Store Protocol GET): its dataset says which graph.
 READ_GRAPH = "CONSTRUCT WHERE { ?s ?p ?o }"
@@ -40,6 +44,23 @@ class QueryTimeout(Exception):
         super().__init__(f"query still running after {timeout:g} s")
         self.timeout = timeout
         self.retire_process = retire_process
+
+
+class QueryOverMemory(Exception):
+    """The query needed more memory than one query may take, and was stopped."""
+
+    def __init__(self, budget: int):
+        super().__init__(f"query over its memory budget of {budget} bytes")
+        self.budget = budget
+
+
+class EngineBusy(Exception):
+    """No evaluator for this query now (queue full, waited too long, too many long queries)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 class QuerySyntaxError(Exception):
@@ -97,10 +118,11 @@ class EmbeddedEngine:
         self._pool = EvaluatorPool(size=evaluators)
 
     def evaluate(self, job: QueryJob) -> Serialized:
-        arguments = _dataset_arguments(job.dataset)
+        arguments = dataset_arguments(job.dataset)
         store, query, limits, output = self.store, job.query, job.limits, job.output
 
         def work() -> Serialized:
+            check_regexes(query)
             result = store.query(query, base_iri=job.base_iri, **arguments)
             return serialize_result(result, output, limits.max_rows, limits.max_bytes)
 
@@ -115,7 +137,7 @@ class EmbeddedEngine:
         return self.store.contains_named_graph(ox.NamedNode(iri))
 
 
-def _dataset_arguments(dataset: DatasetDescription) -> dict:
+def dataset_arguments(dataset: DatasetDescription) -> dict:
     """pyoxigraph's dataset arguments: the request's graphs, else the query's FROM, else the union."""
     if dataset.named_by_request:
         return {

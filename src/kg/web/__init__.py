@@ -6,10 +6,13 @@ from __future__ import annotations
 from flask import Flask
 
 from ..config import Config, from_env
-from ..query_engine import EmbeddedEngine
+from ..process_engine import PoolSettings, ProcessEngine
+from ..query_engine import EmbeddedEngine, QueryEngine
 from . import downloads, entities, errors, home
+from .admission import ClientBudgets
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
+from .protocol_formats import GRAPH_FORMATS, RESULT_FORMATS
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
@@ -24,10 +27,11 @@ def create_app(config: Config | None = None) -> Flask:
     state = AppState(
         config=config,
         dataset=dataset,
-        engine=EmbeddedEngine(dataset.store),
+        engine=make_engine(config, dataset.store),
         # Created before gunicorn forks: each worker gets its own (empty) copy.
         answer_cache=ResultCache(config.response_cache_bytes),
         description=ServiceDescription(dataset.store, config),
+        budgets=ClientBudgets(config.client_concurrency, config.client_query_seconds, config.client_window),
     )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
@@ -37,6 +41,19 @@ def create_app(config: Config | None = None) -> Flask:
         app.register_blueprint(module.bp)
     app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
     return app
+
+
+def make_engine(config: Config, store) -> QueryEngine:
+    """The engine `config.engine` names, over `store` (loaded in this process)."""
+    if config.engine == "embedded":
+        return EmbeddedEngine(store)
+    settings = PoolSettings(
+        evaluators=config.evaluators, memory_budget=config.query_memory_bytes, queue_size=config.queue_size,
+        queue_timeout=config.queue_timeout, long_after=config.long_query_after,
+        long_query_slots=config.long_query_slots,
+    )
+    formats = {fmt.key: fmt for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS)}
+    return ProcessEngine(lambda: store, settings, formats, front_store=store)
 
 
 class Router:

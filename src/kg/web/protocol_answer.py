@@ -17,9 +17,11 @@ from typing import Callable
 import pyoxigraph as ox
 from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
 
-from ..query_engine import DatasetDescription, Limits, QueryJob, QuerySyntaxError, QueryTimeout
+from ..query_engine import (DatasetDescription, EngineBusy, Limits, QueryJob, QueryOverMemory, QuerySyntaxError,
+                            QueryTimeout)
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected, inspect_query
+from .admission import TooManyRequests
 from .errors import log_protocol_error, protocol_error_text
 from .protocol_cache import ResultCache
 from .protocol_formats import Format, NotAcceptable, negotiate
@@ -129,11 +131,20 @@ def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCa
               key=None) -> Reply:
     """The engine's answer to `job`; with a cache, remember it under `key` (None: never)."""
     try:
-        result = call.state.engine.evaluate(job)
+        with call.state.budgets.admit(call.environ.get("REMOTE_ADDR") or "-"):
+            result = call.state.engine.evaluate(job)
     except QueryTimeout as exc:
         return _timed_out(call, exc)
     except QuerySyntaxError as exc:
         return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}")
+    except TooManyRequests as exc:
+        return error_reply(call, 429, exc.message, [("Retry-After", str(exc.retry_after))])
+    except EngineBusy as exc:
+        return error_reply(call, 503, exc.message, [("Retry-After", str(exc.retry_after))])
+    except QueryOverMemory as exc:
+        return error_reply(call, 503, f"The query needed more memory than one query may use "
+                                      f"({exc.budget // 1024 ** 2} MB) and was stopped. Narrow it down "
+                                      "(LIMIT, more specific patterns, no large ORDER BY or GROUP_CONCAT) and try again.")
     if cache is None:
         return result_reply(call, result, fmt, etag)
     if key is not None:

@@ -1,10 +1,20 @@
-"""`kg serve`: the web app under gunicorn (threaded workers), on the built dataset or on --data files.
+"""`kg serve`: the web app under granian (default) or gunicorn, on the built dataset or on --data files.
 
-The dataset is loaded once, in the master process, before the workers fork (they share it);
-a bad file therefore stops `kg serve` with file, line and reason instead of a worker boot
-loop. A query that overruns its time limit leaves a thread running inside its worker, so that
-worker retires after answering 503 (SIGTERM to itself: gunicorn's graceful exit) and the
-master starts a fresh one; with two or more workers the service never stops.
+The dataset is loaded once, in the main process, before the workers fork (they share it); a bad
+file therefore stops `kg serve` with file, line and reason instead of a worker boot loop.
+
+**granian** (the default) is an event-loop front written in Rust: it reads requests and writes
+answers itself, so a slow reader or writer holds a socket, not a Python thread; a client gets
+`header_read_timeout` seconds to send its headers (slowloris) and an idle keep-alive connection
+is closed after as long. Queries run in evaluator processes (kg.process_engine), which the engine
+kills at the time limit, so the server needs no worker retirement: granian never calls a WSGI
+body's close(), and nothing here depends on it. Each front worker starts its evaluators right
+after it is forked, before any thread of its own exists.
+
+**gunicorn** (`--server gunicorn`, threaded workers) is kept for comparison: it has no header or
+body read timeout. With the embedded engine (threads) a query that overruns its time limit leaves
+a thread running inside its worker, so that worker retires after answering 503 (SIGTERM to itself:
+gunicorn's graceful exit) and the master starts a fresh one.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from gunicorn.app.base import BaseApplication
 
 from ..config import Config, DataFile, _check
 from ..errors import KgError
+from ..process_engine import limit_arenas
 from . import create_app
 from .state import state_of
 
@@ -34,22 +45,81 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="port (default: KG_PORT or 8000)")
     parser.add_argument("--timeout", type=float, help="seconds a query may run (default: KG_TIMEOUT or 10)")
     parser.add_argument("--max-rows", type=int, help="rows per result before it is cut (default: 10000)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: KG_WORKERS or 2)")
-    parser.add_argument("--threads", type=int, help="threads per worker (default: KG_THREADS or 4)")
+    parser.add_argument("--workers", type=int, help="HTTP front processes (default: KG_WORKERS or 1)")
+    parser.add_argument("--threads", type=int, help="request threads per front process (default: KG_THREADS or 64)")
     parser.add_argument("--response-cache-bytes", type=int, metavar="BYTES",
                         help="per-worker cache of query answers, 0 = off (default: KG_RESPONSE_CACHE_BYTES or 32 MB)")
+    guard = parser.add_argument_group("protection (defaults in README, 'Serving under attack')")
+    defaults = Config()
+    for name, kind, text in _GUARD_FLAGS:
+        guard.add_argument("--" + name.replace("_", "-"), type=kind, dest=name, metavar=name.split("_")[-1].upper(),
+                           help=f"{text} (default: KG_{name.upper()} or {getattr(defaults, name)})")
+
+
+_GUARD_FLAGS = (
+    ("server", str, "HTTP server: granian or gunicorn"),
+    ("engine", str, "query engine: process (evaluator processes) or embedded (threads)"),
+    ("evaluators", int, "evaluator processes per front process"),
+    ("query_memory_bytes", int, "memory one query may allocate before it is stopped with 503"),
+    ("queue_size", int, "queries waiting for an evaluator at most (more: 503)"),
+    ("queue_timeout", float, "seconds a query waits for an evaluator at most (then: 503)"),
+    ("long_query_after", float, "seconds after which a query counts as long"),
+    ("long_query_slots", int, "long queries at once; one more is stopped with 503"),
+    ("client_concurrency", int, "queries one client address may have running (more: 429); 0 = no limit"),
+    ("client_query_seconds", float, "evaluation seconds one client may use per window (over: 429); 0 = off"),
+    ("client_window", float, "the window of client-query-seconds, in seconds"),
+    ("header_read_timeout", float, "seconds a client may take to send its headers, or stay idle between requests"),
+)
 
 
 def command(args: argparse.Namespace, config: Config) -> int:
     config = _apply_flags(args, config)
+    limit_arenas()  # before the store is loaded: glibc's arenas hold on to freed memory
     app = create_app(config)
     _check_port_is_free(config)
     state = state_of(app)
     state.retire_worker = retire_this_worker
-    log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%d workers x %d threads)",
-             len(state.dataset.files), config.host, config.port, config.workers, config.threads)
-    GunicornServer(app, gunicorn_options(config)).run()
+    log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%s, %d worker(s); %s engine)",
+             len(state.dataset.files), config.host, config.port, config.server, config.workers, config.engine)
+    if config.server == "granian":
+        granian_server(config, app).serve(target_loader=lambda target: _in_worker(app), wrap_loader=True)
+    else:
+        options = gunicorn_options(config)
+        previous = options.get("post_fork")
+        options["post_fork"] = lambda server, worker: (previous and previous(server, worker), _in_worker(app))
+        GunicornServer(app, options).run()
     return 0
+
+
+def _in_worker(app):
+    """In a freshly forked front worker, still single-threaded: start its query evaluators."""
+    engine = state_of(app).engine
+    if hasattr(engine, "start"):
+        engine.start()
+    return app
+
+
+def granian_server(config: Config, app):
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    return Server(
+        "kg.web:create_app",  # only named in granian's log: the app itself comes from target_loader
+        address=config.host,
+        port=config.port,
+        interface=Interfaces.WSGI,
+        workers=config.workers,
+        blocking_threads=config.threads,
+        backpressure=config.threads,
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(header_read_timeout=int(config.header_read_timeout * 1000), keep_alive=True),
+        log_level=LogLevels.warning,
+        respawn_failed_workers=True,  # one worker's death must not stop the server
+        respawn_interval=0.5,
+        workers_kill_timeout=5,
+    )
 
 
 def _check_port_is_free(config: Config) -> None:
@@ -72,6 +142,7 @@ def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
     changes = {
         "host": args.host, "port": args.port, "timeout": args.timeout, "max_rows": args.max_rows,
         "workers": args.workers, "threads": args.threads, "response_cache_bytes": args.response_cache_bytes,
+        **{name: getattr(args, name, None) for name, _, _ in _GUARD_FLAGS},
     }
     changes = {name: value for name, value in changes.items() if value is not None}
     if args.data:

@@ -1,0 +1,428 @@
+"""A query engine whose queries run in evaluator processes that can be stopped.
+
+pyoxigraph cannot cancel a query, so a query past its time limit, or one that would take all the
+machine's memory, can only be stopped by stopping its process. `ProcessEngine` therefore
+evaluates every query in an evaluator process of its own:
+
+- **Stoppable without the HTTP server's help.** The request thread waits for the evaluator's
+  answer at most the time limit, then kills the evaluator (SIGKILL) and answers 503; a fresh
+  evaluator takes its place. Whatever serves HTTP (granian, gunicorn, a test client) has nothing
+  to do.
+- **A memory budget per query.** Each evaluator runs under RLIMIT_AS (its size at start plus
+  `memory_budget` bytes): a query that needs more fails to allocate, its process ends, and the
+  client gets a 503 saying so. Its memory goes back to the system with the process. After a large
+  answer the evaluator gives freed memory back (malloc_trim), and one that grew past half its budget
+  is replaced.
+- **Cheap queries first.** A query still running after `demote_after` seconds is moved to the
+  lowest CPU priority (nice 19): new, cheap queries then get the cores. At most
+  `long_query_slots` queries may run longer than `long_after` seconds: past that, a query that
+  would become one more is stopped with 503 and Retry-After, so the remaining evaluators are
+  always there for short queries.
+- **A bounded queue.** When every evaluator is busy a request waits at most `queue_timeout`
+  seconds, with at most `queue_size` others; past either it gets `EngineBusy` (503 + Retry-After).
+
+Where evaluators come from: a *zygote* process, forked once when the engine starts (before any
+server thread exists), holds the store and forks one evaluator on each request, handing the
+engine the evaluator's end of a socket pair (SCM_RIGHTS). So every evaluator is a copy of the same
+single-threaded process: the same store (an in-memory store shared copy-on-write, so blank-node
+labels agree between evaluators; or a read-only on-disk store that each evaluator opens itself),
+and no lock held by some other thread at the moment of the fork. Every process of the tree ends
+when the socket to its parent closes: nothing is left behind when the server stops.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import pickle
+import resource
+import signal
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Callable
+
+import pyoxigraph as ox
+
+from .query_engine import (EngineBusy, QueryJob, QueryOverMemory, QuerySyntaxError,
+                           QueryTimeout, dataset_arguments)
+from .sparql_results import Serialized, serialize_result
+from .sparql_scan import QueryRejected, check_regexes
+
+log = logging.getLogger("kg.engine")
+
+_EVALUATOR_STACK = 64 * 1024 * 1024  # a parser recursion on a big (already bounded) query fits
+_TRIM_AFTER_BYTES = 4_000_000  # after an answer this large, give freed memory back to the system
+_NICE_LOW = 19
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    evaluators: int = 12  # evaluator processes at most
+    memory_budget: int = 1024 * 1024 * 1024  # bytes a query may allocate (RLIMIT_AS over the start size)
+    queue_size: int = 64  # requests waiting for an evaluator at most
+    queue_timeout: float = 2.0  # seconds a request waits for one at most
+    demote_after: float = 0.1  # seconds: then the query runs at the lowest CPU priority
+    long_after: float = 0.5  # seconds: then the query is a long one
+    long_query_slots: int = 8  # long queries at once at most; one more is stopped (503, Retry-After)
+    spare: int = 2  # idle evaluators kept ready
+
+
+# --- the engine (in the server process) ------------------------------------------------------
+class ProcessEngine:
+    """The QueryEngine protocol over a pool of evaluator processes."""
+
+    def __init__(self, open_store: Callable[[], ox.Store], settings: PoolSettings, formats: dict,
+                 front_store: ox.Store):
+        """`open_store` gives the store evaluators query: called once in the zygote (an in-memory
+        store already loaded is simply returned; an on-disk one is opened read-only there).
+        `formats`: the answer formats by key (jobs name their format by key across processes).
+        `front_store`: the same data in this process, for has_graph."""
+        self._open_store = open_store
+        self.settings = settings
+        self._formats = formats
+        self._front_store = front_store
+        self._zygote: _Zygote | None = None
+        self._pid = os.getpid()
+        self._idle: list[_Evaluator] = []
+        self._count = 0  # evaluators alive (idle or busy)
+        self._waiting = 0
+        self._long = 0  # queries running past long_after
+        self._lock = threading.Condition()
+
+    # lifecycle
+    def start(self) -> None:
+        """Fork the zygote now (call before any server thread exists); evaluate() does it lazily."""
+        with self._lock:
+            if self._zygote is None or self._pid != os.getpid():
+                self._zygote = _Zygote.fork(self._open_store, self.settings.memory_budget, self._formats)
+                self._pid = os.getpid()
+                self._idle, self._count = [], 0
+
+    def stop(self) -> None:
+        with self._lock:
+            for evaluator in self._idle:
+                evaluator.kill()
+            self._idle, self._count = [], 0
+            if self._zygote is not None:
+                self._zygote.close()
+                self._zygote = None
+
+    # QueryEngine
+    def evaluate(self, job: QueryJob) -> Serialized:
+        evaluator = self._acquire()
+        try:
+            reply = self._run(evaluator, job)
+        except BaseException:
+            self._discard(evaluator)
+            raise
+        if reply is None:  # the evaluator ended without answering: over its memory budget (or a crash)
+            self._discard(evaluator)
+            raise QueryOverMemory(self.settings.memory_budget)
+        kind, value, truncated, retire = reply
+        evaluator.retire = evaluator.retire or retire
+        self._release(evaluator)
+        if kind == "ok":
+            return Serialized(value, truncated)
+        if kind == "syntax":
+            raise QuerySyntaxError(value)
+        if kind == "rejected":
+            raise QueryRejected(400, value)
+        if kind == "memory":
+            raise QueryOverMemory(self.settings.memory_budget)
+        raise RuntimeError(f"evaluator failed: {value}")
+
+    def has_graph(self, iri: str) -> bool:
+        return self._front_store.contains_named_graph(ox.NamedNode(iri))
+
+    # evaluators in and out
+    def _acquire(self) -> "_Evaluator":
+        settings = self.settings
+        if self._zygote is None or self._pid != os.getpid():
+            self.start()
+        deadline = time.monotonic() + settings.queue_timeout
+        with self._lock:
+            if not self._idle and self._count >= settings.evaluators and self._waiting >= settings.queue_size:
+                raise EngineBusy(f"The server is busy: {self._waiting} queries are already waiting. Try again.", 2)
+            self._waiting += 1
+            try:
+                while not self._idle and self._count >= settings.evaluators:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise EngineBusy(f"The server is busy: no evaluator became free within "
+                                         f"{settings.queue_timeout:g} s. Try again.", 2)
+                    self._lock.wait(left)
+                if self._idle:
+                    return self._idle.pop()
+                self._count += 1  # reserve the place, fork outside the lock
+            finally:
+                self._waiting -= 1
+        try:
+            return self._zygote.spawn()
+        except BaseException:
+            with self._lock:
+                self._count -= 1
+                self._lock.notify()
+            raise
+
+    def _release(self, evaluator: "_Evaluator") -> None:
+        with self._lock:
+            if not evaluator.retire:
+                self._idle.append(evaluator)
+                self._lock.notify()
+                return
+        self._discard(evaluator)
+
+    def _discard(self, evaluator: "_Evaluator") -> None:
+        evaluator.kill()
+        with self._lock:
+            self._count -= 1
+            self._lock.notify()
+        self._keep_spares()
+
+    def _keep_spares(self) -> None:
+        """After a kill: fork replacements now, so the next request does not wait for a fork."""
+        with self._lock:
+            wanted = min(self.settings.spare - len(self._idle), self.settings.evaluators - self._count)
+            if wanted <= 0:
+                return
+            self._count += wanted
+        for _ in range(wanted):
+            try:
+                fresh = self._zygote.spawn()
+            except Exception:
+                with self._lock:
+                    self._count -= 1
+                continue
+            with self._lock:
+                self._idle.append(fresh)
+                self._lock.notify()
+
+    # one query
+    def _run(self, evaluator: "_Evaluator", job: QueryJob) -> Serialized:
+        settings, limits = self.settings, job.limits
+        started = time.monotonic()
+        evaluator.send(job)
+        deadline = started + limits.timeout
+        is_long = False
+
+        def until(seconds: float) -> bool:
+            return evaluator.wait(max(0.0, min(started + seconds, deadline) - time.monotonic()))
+
+        try:
+            done = until(settings.demote_after)
+            if not done and settings.demote_after < limits.timeout:
+                evaluator.demote()
+                done = until(settings.long_after)
+                if not done and settings.long_after < limits.timeout:
+                    with self._lock:
+                        if self._long >= settings.long_query_slots:
+                            raise EngineBusy(
+                                f"The server is busy with {self._long} long queries; this one was stopped "
+                                f"after {settings.long_after:g} s. Try again later, or narrow it down.", 5)
+                        self._long += 1
+                        is_long = True
+                    done = until(limits.timeout)
+            if not done:
+                raise QueryTimeout(limits.timeout, retire_process=False)
+            return evaluator.receive()
+        finally:
+            if is_long:
+                with self._lock:
+                    self._long -= 1
+
+
+class _Evaluator:
+    """The engine's end of one evaluator process."""
+
+    __slots__ = ("pid", "conn", "retire", "_demoted")
+
+    def __init__(self, pid: int, conn: Connection):
+        self.pid, self.conn, self.retire, self._demoted = pid, conn, False, False
+
+    def send(self, job: QueryJob) -> None:
+        self.conn.send_bytes(pickle.dumps((job.query, job.dataset, job.base_iri, job.output.key, job.limits),
+                                          protocol=5))
+
+    def wait(self, seconds: float) -> bool:
+        return self.conn.poll(seconds)
+
+    def receive(self):
+        try:
+            return pickle.loads(self.conn.recv_bytes())
+        except (EOFError, OSError):
+            return None
+
+    def demote(self) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.pid, _NICE_LOW)
+            self._demoted = True
+        except OSError:
+            pass
+        self.retire = True  # a niced process is not worth keeping for the next query
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.conn.close()
+
+
+# --- the zygote ------------------------------------------------------------------------------
+class _Zygote:
+    """The engine's end of the zygote: `spawn()` asks it for one more evaluator."""
+
+    def __init__(self, pid: int, sock: socket.socket):
+        self.pid, self.sock = pid, sock
+        self._lock = threading.Lock()
+
+    @classmethod
+    def fork(cls, open_store: Callable[[], ox.Store], memory_budget: int, formats: dict) -> "_Zygote":
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:  # the zygote
+            ours.close()
+            _run_child(lambda: _zygote_main(theirs, open_store, memory_budget, formats))
+        theirs.close()
+        ready = ours.recv(1)  # the zygote has its store (or failed to open it)
+        if ready != b"R":
+            raise RuntimeError("the query evaluators could not start (see the log)")
+        return cls(pid, ours)
+
+    def spawn(self) -> _Evaluator:
+        with self._lock:
+            self.sock.sendall(b"F")
+            message, fds, _, _ = socket.recv_fds(self.sock, 8, 1)
+        if len(message) != 8 or not fds:
+            raise RuntimeError("the query evaluators' zygote has stopped")
+        (pid,) = struct.unpack("q", message)
+        return _Evaluator(pid, Connection(fds[0]))
+
+    def close(self) -> None:
+        self.sock.close()  # the zygote sees EOF and exits; its evaluators see theirs
+
+
+def _run_child(main: Callable[[], None]) -> None:
+    """In a forked child: run `main`, never return into the parent's code; die with the parent."""
+    code = 0
+    try:
+        _die_with_parent()
+        main()
+    except BaseException:  # noqa: a child must not unwind into the server's stack
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _zygote_main(sock: socket.socket, open_store: Callable[[], ox.Store], memory_budget: int,
+                 formats: dict) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # evaluators are reaped by the kernel
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which closes our socket
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    limit_arenas()
+    try:
+        store = open_store()
+    except Exception:
+        log.exception("query evaluators: cannot open the store")
+        return
+    sock.sendall(b"R")
+    while True:
+        try:
+            request = sock.recv(1)
+        except OSError:
+            return
+        if not request:
+            return  # the engine is gone
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            sock.close()
+            ours.close()
+            _run_child(lambda: _evaluator_main(Connection(theirs.detach()), store, memory_budget, formats))
+        theirs.close()
+        socket.send_fds(sock, [struct.pack("q", pid)], [ours.fileno()])
+        ours.close()
+
+
+# --- an evaluator ----------------------------------------------------------------------------
+def _evaluator_main(conn: Connection, store: ox.Store, memory_budget: int, formats: dict) -> None:
+    """Answer jobs on one thread with a large stack (the main thread's is only 8 MB)."""
+    threading.stack_size(_EVALUATOR_STACK)
+    budget_base = _address_space() + _EVALUATOR_STACK
+    resource.setrlimit(resource.RLIMIT_AS, (budget_base + memory_budget, resource.RLIM_INFINITY))
+    evaluator = threading.Thread(target=_answer_jobs, args=(conn, store, memory_budget, formats, budget_base))
+    evaluator.start()
+    evaluator.join()
+
+
+def _answer_jobs(conn: Connection, store: ox.Store, memory_budget: int, formats: dict, budget_base: int) -> None:
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        query, dataset, base_iri, key, limits = pickle.loads(message)
+        retire = False
+        try:
+            check_regexes(query)
+            result = store.query(query, base_iri=base_iri, **dataset_arguments(dataset))
+            answer = serialize_result(result, formats[key], limits.max_rows, limits.max_bytes)
+            reply = ("ok", answer.body, answer.truncated)
+        except SyntaxError as exc:
+            reply = ("syntax", str(exc), False)
+        except QueryRejected as exc:
+            reply = ("rejected", exc.message, False)
+        except MemoryError:
+            reply, retire = ("memory", "", False), True
+        except Exception as exc:  # a failure of this query: the engine reports it, the evaluator stays
+            reply = ("error", f"{type(exc).__name__}: {exc}", False)
+        result = answer = None
+        if reply[0] == "ok" and len(reply[1]) > _TRIM_AFTER_BYTES or reply[0] != "ok":
+            _trim()
+            retire = retire or _address_space() - budget_base > memory_budget // 2
+        try:
+            conn.send_bytes(pickle.dumps((*reply, retire), protocol=5))
+        except (OSError, MemoryError):
+            return
+        if retire:
+            return
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm", "rb") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+_M_ARENA_MAX = -8
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """SIGKILL when the parent ends: an evaluator deep in a runaway query never reads its EOF."""
+    try:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        pass
+
+
+def limit_arenas() -> None:
+    """glibc keeps freed memory in per-thread arenas: one process, few arenas (MALLOC_ARENA_MAX)."""
+    try:
+        _libc.mallopt(_M_ARENA_MAX, 2)
+    except (AttributeError, OSError):
+        pass
+
+
+def _trim() -> None:
+    try:
+        _libc.malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
+

@@ -1,0 +1,100 @@
+"""Fairness between clients: how many queries one client may have running, and for how long.
+
+As the Wikidata Query Service does, every client (its IP address as the server sees it) has
+- a concurrency limit: at most `client_concurrency` of its queries evaluated at once, and
+- a query-time budget: at most `client_query_seconds` of evaluation time within any
+  `client_window` seconds (time still running counts as it passes);
+over either it gets 429 Too Many Requests with Retry-After, and its query is not evaluated. What
+is left for everyone else (a bounded queue, long-query slots) is the engine's
+(kg.process_engine). Answers from the cache cost nothing and are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+class TooManyRequests(Exception):
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Client:
+    running: list[float] = field(default_factory=list)  # start times of its queries in evaluation
+    spent: deque = field(default_factory=deque)  # (end time, seconds) of finished ones, oldest first
+
+
+class ClientBudgets:
+    def __init__(self, concurrency: int, query_seconds: float, window: float):
+        self.concurrency = concurrency
+        self.query_seconds = query_seconds
+        self.window = window
+        self._clients: dict[str, _Client] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = time.monotonic() + window
+
+    @property
+    def enabled(self) -> bool:
+        return self.concurrency > 0 or self.query_seconds > 0
+
+    @contextmanager
+    def admit(self, client: str):
+        """Count one evaluation for `client`; TooManyRequests if it is over a limit."""
+        if not self.enabled:
+            yield
+            return
+        now = time.monotonic()
+        with self._lock:
+            record = self._clients.get(client)
+            if record is None:
+                record = self._clients[client] = _Client()
+            self._check(record, now)
+            record.running.append(now)
+            if now >= self._next_sweep:
+                self._sweep(now)
+        try:
+            yield
+        finally:
+            end = time.monotonic()
+            with self._lock:
+                record.running.remove(now)
+                record.spent.append((end, end - now))
+
+    def _check(self, record: _Client, now: float) -> None:
+        if self.concurrency > 0 and len(record.running) >= self.concurrency:
+            raise TooManyRequests(
+                f"Too many queries at once from your address: {len(record.running)} are still running "
+                f"(at most {self.concurrency}). Wait for them, then try again.", 1)
+        if self.query_seconds <= 0:
+            return
+        spent = record.spent
+        while spent and spent[0][0] <= now - self.window:
+            spent.popleft()
+        used = sum(seconds for _, seconds in spent) + sum(now - start for start in record.running)
+        if used >= self.query_seconds:
+            # Wait until enough of the window's spending has aged out.
+            over, wait = used - self.query_seconds, self.window
+            for ended, seconds in spent:
+                over -= seconds
+                if over < 0:
+                    wait = ended + self.window - now
+                    break
+            raise TooManyRequests(
+                f"Your address has used its query time: {used:.0f} s of evaluation in the last "
+                f"{self.window:g} s (at most {self.query_seconds:g} s). Try again later.",
+                max(1, math.ceil(wait)))
+
+    def _sweep(self, now: float) -> None:
+        """Forget clients with nothing running and nothing spent within the window."""
+        self._next_sweep = now + self.window
+        for address in [a for a, r in self._clients.items()
+                        if not r.running and (not r.spent or r.spent[-1][0] <= now - self.window)]:
+            del self._clients[address]
