@@ -166,7 +166,8 @@ def test_deep_nesting_is_400_not_a_crash(client):
 
 
 def test_a_long_flat_query_is_fine(client):
-    patterns = " UNION ".join(f"{{ ?s <http://e/p{n}> ?o }}" for n in range(2000))
+    # 1000 groups: pyoxigraph's planning grows faster than linearly (2000 took 11 s on a loaded machine).
+    patterns = " UNION ".join(f"{{ ?s <http://e/p{n}> ?o }}" for n in range(1000))
     response = client.post("/sparql", data=f"SELECT * WHERE {{ {patterns} }}", content_type="application/sparql-query")
     assert response.status_code == 200
 

@@ -61,12 +61,12 @@ class Config:
     response_cache_bytes: int = 32_000_000
     # Under attack (kg.process_engine, kg.web.admission, kg.web.server; documented in README).
     engine: str = "process"  # process: evaluator processes, killable; embedded: threads in the server (tests)
-    evaluators: int = 12  # evaluator processes at most
+    evaluators: int = 24  # evaluator processes at most (per front process)
     query_memory_bytes: int = 1024 ** 3  # memory one query may allocate before it is stopped (503)
     queue_size: int = 64  # queries waiting for a free evaluator at most; more get 503 + Retry-After
     queue_timeout: float = 2.0  # seconds a query waits for an evaluator before 503 + Retry-After
-    long_query_after: float = 0.5  # seconds: a query running longer is a long one
-    long_query_slots: int = 8  # long queries at once; one more is stopped (503): the rest stay for short ones
+    long_query_after: float = 0.5  # CPU seconds: a query using more (or 256 MB) is a heavy one
+    long_query_slots: int = 8  # heavy queries at once; one more is stopped (503): the rest stay for short ones
     client_concurrency: int = 4  # queries one client (IP address) may have running; more get 429; 0 = no limit
     client_query_seconds: float = 60.0  # evaluation seconds one client may use per window; over: 429; 0 = off
     client_window: float = 60.0  # seconds

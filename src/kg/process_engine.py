@@ -13,13 +13,16 @@ evaluates every query in an evaluator process of its own:
   client gets a 503 saying so. Its memory goes back to the system with the process. After a large
   answer the evaluator gives freed memory back (malloc_trim), and one that grew past half its budget
   is replaced.
-- **Cheap queries first.** A query still running after `demote_after` seconds is moved to the
+- **Cheap queries first.** A query that has used `demote_after` CPU seconds is moved to the
   lowest CPU priority (nice 19): new, cheap queries then get the cores. At most
-  `long_query_slots` queries may run longer than `long_after` seconds: past that, a query that
-  would become one more is stopped with 503 and Retry-After, so the remaining evaluators are
-  always there for short queries.
-- **A bounded queue.** When every evaluator is busy a request waits at most `queue_timeout`
-  seconds, with at most `queue_size` others; past either it gets `EngineBusy` (503 + Retry-After).
+  `long_query_slots` queries may be heavy (over `long_after` CPU seconds, or `heavy_bytes` of
+  memory grown): a query that would become one more is stopped with 503 and Retry-After, so the
+  other evaluators are always there for short queries, and at most that many hold much memory.
+  CPU time, not wall time, decides: on a loaded machine a cheap query that waited for a core is
+  not mistaken for a heavy one.
+- **A bounded, fair queue.** When every evaluator is busy a request waits at most `queue_timeout`
+  seconds, with at most `queue_size` others, and the client that used the least evaluation time
+  recently goes first; past either bound it gets `EngineBusy` (503 + Retry-After).
 
 Where evaluators come from: a *zygote* process, forked once when the engine starts (before any
 server thread exists), holds the store and forks one evaluator on each request, handing the
@@ -34,6 +37,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import heapq
+import itertools
 import logging
 import os
 import pickle
@@ -58,19 +63,24 @@ log = logging.getLogger("kg.engine")
 
 _EVALUATOR_STACK = 64 * 1024 * 1024  # a parser recursion on a big (already bounded) query fits
 _TRIM_AFTER_BYTES = 4_000_000  # after an answer this large, give freed memory back to the system
-_NICE_LOW = 19
+_NICE_START = 0  # evaluators start at the server's own CPU priority (a cheap query must not wait behind others)
+_NICE_LOW = 19  # once a query has used demote_after CPU seconds
+_TICK = 0.05  # seconds between two looks at a running query
+_TICKS = os.sysconf("SC_CLK_TCK")
+_PAGE = resource.getpagesize()
 
 
 @dataclass(frozen=True)
 class PoolSettings:
-    evaluators: int = 12  # evaluator processes at most
+    evaluators: int = 24  # evaluator processes at most
     memory_budget: int = 1024 * 1024 * 1024  # bytes a query may allocate (RLIMIT_AS over the start size)
     queue_size: int = 64  # requests waiting for an evaluator at most
     queue_timeout: float = 2.0  # seconds a request waits for one at most
-    demote_after: float = 0.1  # seconds: then the query runs at the lowest CPU priority
-    long_after: float = 0.5  # seconds: then the query is a long one
-    long_query_slots: int = 8  # long queries at once at most; one more is stopped (503, Retry-After)
-    spare: int = 2  # idle evaluators kept ready
+    demote_after: float = 0.05  # CPU seconds: then the query runs at the lowest CPU priority
+    long_after: float = 0.5  # CPU seconds: then the query is a heavy one
+    heavy_bytes: int = 256 * 1024 * 1024  # memory grown: then too
+    long_query_slots: int = 8  # heavy queries at once at most; one more is stopped (503, Retry-After)
+    spare: int = 4  # idle evaluators kept ready (forked by a keeper thread, off the request path)
 
 
 # --- the engine (in the server process) ------------------------------------------------------
@@ -90,10 +100,13 @@ class ProcessEngine:
         self._zygote: _Zygote | None = None
         self._pid = os.getpid()
         self._idle: list[_Evaluator] = []
-        self._count = 0  # evaluators alive (idle or busy)
-        self._waiting = 0
+        self._count = 0  # evaluators alive or being forked (idle or busy)
+        self._waiters: list[tuple[float, int, _Waiter]] = []  # a heap: lowest priority value first
+        self._order = itertools.count()
         self._long = 0  # queries running past long_after
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
+        self._keeper: threading.Thread | None = None
+        self._wanted = threading.Event()
 
     # lifecycle
     def start(self) -> None:
@@ -102,7 +115,7 @@ class ProcessEngine:
             if self._zygote is None or self._pid != os.getpid():
                 self._zygote = _Zygote.fork(self._open_store, self.settings.memory_budget, self._formats)
                 self._pid = os.getpid()
-                self._idle, self._count = [], 0
+                self._idle, self._count, self._waiters, self._keeper = [], 0, [], None
 
     def stop(self) -> None:
         with self._lock:
@@ -115,7 +128,7 @@ class ProcessEngine:
 
     # QueryEngine
     def evaluate(self, job: QueryJob) -> Serialized:
-        evaluator = self._acquire()
+        evaluator = self._acquire(job.priority)
         try:
             reply = self._run(evaluator, job)
         except BaseException:
@@ -141,109 +154,158 @@ class ProcessEngine:
         return self._front_store.contains_named_graph(ox.NamedNode(iri))
 
     # evaluators in and out
-    def _acquire(self) -> "_Evaluator":
+    # A request takes an idle evaluator if there is one; otherwise it waits, and every evaluator
+    # that comes free or is newly forked goes to the waiting request of lowest priority value:
+    # kg.web.admission gives each request its client's recent evaluation time, so a client that
+    # has used little goes before one that keeps the evaluators busy. Forks are done by one keeper
+    # thread (the zygote forks one at a time anyway), for waiting requests first, then to keep
+    # `spare` evaluators idle and ready.
+    def _acquire(self, priority: float) -> "_Evaluator":
         settings = self.settings
         if self._zygote is None or self._pid != os.getpid():
             self.start()
-        deadline = time.monotonic() + settings.queue_timeout
         with self._lock:
-            if not self._idle and self._count >= settings.evaluators and self._waiting >= settings.queue_size:
-                raise EngineBusy(f"The server is busy: {self._waiting} queries are already waiting. Try again.", 2)
-            self._waiting += 1
-            try:
-                while not self._idle and self._count >= settings.evaluators:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise EngineBusy(f"The server is busy: no evaluator became free within "
-                                         f"{settings.queue_timeout:g} s. Try again.", 2)
-                    self._lock.wait(left)
-                if self._idle:
-                    return self._idle.pop()
-                self._count += 1  # reserve the place, fork outside the lock
-            finally:
-                self._waiting -= 1
-        try:
-            return self._zygote.spawn()
-        except BaseException:
+            if self._idle:
+                if len(self._idle) <= settings.spare // 2:
+                    self._keep_spares()
+                return self._idle.pop()
+            if len(self._waiters) >= settings.queue_size:
+                raise EngineBusy(f"The server is busy: {len(self._waiters)} queries are already waiting. "
+                                 "Try again in a moment.", 2)
+            waiter = _Waiter()
+            entry = (priority, next(self._order), waiter)
+            heapq.heappush(self._waiters, entry)
+            self._keep_spares()
+        if not waiter.event.wait(settings.queue_timeout):
             with self._lock:
-                self._count -= 1
-                self._lock.notify()
-            raise
+                if waiter.given is None:
+                    self._waiters.remove(entry)
+                    heapq.heapify(self._waiters)
+                    raise EngineBusy(f"The server is busy: no evaluator became free within "
+                                     f"{settings.queue_timeout:g} s. Try again in a moment.", 2)
+        return waiter.given
+
+    def _hand_over(self, evaluator: "_Evaluator") -> None:
+        """With the lock: `evaluator` to the first waiting request, else to the idle ones."""
+        if self._waiters:
+            _, _, waiter = heapq.heappop(self._waiters)
+            waiter.given = evaluator
+            waiter.event.set()
+        else:
+            self._idle.append(evaluator)
 
     def _release(self, evaluator: "_Evaluator") -> None:
-        with self._lock:
-            if not evaluator.retire:
-                self._idle.append(evaluator)
-                self._lock.notify()
-                return
-        self._discard(evaluator)
+        if evaluator.retire:
+            self._discard(evaluator)
+        else:
+            with self._lock:
+                self._hand_over(evaluator)
 
     def _discard(self, evaluator: "_Evaluator") -> None:
         evaluator.kill()
         with self._lock:
             self._count -= 1
-            self._lock.notify()
-        self._keep_spares()
+            self._keep_spares()
 
     def _keep_spares(self) -> None:
-        """After a kill: fork replacements now, so the next request does not wait for a fork."""
-        with self._lock:
-            wanted = min(self.settings.spare - len(self._idle), self.settings.evaluators - self._count)
-            if wanted <= 0:
-                return
-            self._count += wanted
-        for _ in range(wanted):
-            try:
-                fresh = self._zygote.spawn()
-            except Exception:
+        """(With the lock.) Wake the keeper thread: it forks for waiting requests, then spares."""
+        if self._keeper is None or not self._keeper.is_alive():
+            self._keeper = threading.Thread(target=self._keep, name="kg-evaluator-keeper", daemon=True)
+            self._keeper.start()
+        self._wanted.set()
+
+    def _keep(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            while True:
                 with self._lock:
-                    self._count -= 1
-                continue
-            with self._lock:
-                self._idle.append(fresh)
-                self._lock.notify()
+                    wanted = len(self._waiters) + max(0, self.settings.spare - len(self._idle))
+                    if self._zygote is None or wanted <= 0 or self._count >= self.settings.evaluators:
+                        break
+                    self._count += 1
+                    zygote = self._zygote
+                try:
+                    fresh = zygote.spawn()
+                except Exception:
+                    log.exception("query evaluators: cannot fork one more")
+                    with self._lock:
+                        self._count -= 1
+                    time.sleep(0.5)
+                    break
+                with self._lock:
+                    self._hand_over(fresh)
 
     # one query
-    def _run(self, evaluator: "_Evaluator", job: QueryJob) -> Serialized:
+    def _run(self, evaluator: "_Evaluator", job: QueryJob):
+        """The evaluator's reply to `job` (None: it died), watching it every tick: demoted to the
+        lowest CPU priority once it has used `demote_after` s of CPU; a heavy query (over
+        `long_after` s of CPU, or `heavy_bytes` of memory) needs one of the long-query slots, and
+        is stopped (EngineBusy) when none is free; killed at the time limit (wall clock)."""
         settings, limits = self.settings, job.limits
         started = time.monotonic()
-        evaluator.send(job)
         deadline = started + limits.timeout
-        is_long = False
-
-        def until(seconds: float) -> bool:
-            return evaluator.wait(max(0.0, min(started + seconds, deadline) - time.monotonic()))
-
+        evaluator.send(job)
+        heavy = False
         try:
-            done = until(settings.demote_after)
-            if not done and settings.demote_after < limits.timeout:
-                evaluator.demote()
-                done = until(settings.long_after)
-                if not done and settings.long_after < limits.timeout:
+            done = evaluator.wait(min(settings.demote_after, limits.timeout))
+            while not done:
+                now = time.monotonic()
+                if now >= deadline:
+                    raise QueryTimeout(limits.timeout, retire_process=False)
+                cpu, grown = evaluator.usage()
+                if cpu >= settings.demote_after:
+                    evaluator.demote()
+                if not heavy and (cpu >= settings.long_after or grown >= settings.heavy_bytes):
                     with self._lock:
                         if self._long >= settings.long_query_slots:
                             raise EngineBusy(
                                 f"The server is busy with {self._long} long queries; this one was stopped "
-                                f"after {settings.long_after:g} s. Try again later, or narrow it down.", 5)
+                                f"after {now - started:.1f} s. Try again later, or narrow it down.", 5)
                         self._long += 1
-                        is_long = True
-                    done = until(limits.timeout)
-            if not done:
-                raise QueryTimeout(limits.timeout, retire_process=False)
+                        heavy = True
+                done = evaluator.wait(min(_TICK if evaluator.demoted else settings.demote_after, deadline - now))
             return evaluator.receive()
         finally:
-            if is_long:
+            if heavy:
                 with self._lock:
                     self._long -= 1
+
+
+class _Waiter:
+    __slots__ = ("event", "given")
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.given: _Evaluator | None = None
 
 
 class _Evaluator:
     """The engine's end of one evaluator process."""
 
-    __slots__ = ("pid", "conn", "retire", "_demoted")
+    __slots__ = ("pid", "conn", "retire", "demoted", "_rss", "_cpu")
 
     def __init__(self, pid: int, conn: Connection):
-        self.pid, self.conn, self.retire, self._demoted = pid, conn, False, False
+        self.pid, self.conn, self.retire, self.demoted = pid, conn, False, False
+        self._cpu = 0.0  # CPU seconds it had used when the current query started (it says after each)
+        self._rss = self._resident()  # as forked
+
+    def _resident(self) -> int:
+        try:
+            with open(f"/proc/{self.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def usage(self) -> tuple[float, int]:
+        """CPU seconds used by the current query, and memory grown (bytes) since the fork."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0, 0
+        cpu = (int(fields[11]) + int(fields[12])) / _TICKS
+        return cpu - self._cpu, self._resident() - self._rss
 
     def send(self, job: QueryJob) -> None:
         self.conn.send_bytes(pickle.dumps((job.query, job.dataset, job.base_iri, job.output.key, job.limits),
@@ -254,14 +316,17 @@ class _Evaluator:
 
     def receive(self):
         try:
-            return pickle.loads(self.conn.recv_bytes())
+            *reply, self._cpu = pickle.loads(self.conn.recv_bytes())
         except (EOFError, OSError):
             return None
+        return reply
 
     def demote(self) -> None:
+        if self.demoted:
+            return
         try:
             os.setpriority(os.PRIO_PROCESS, self.pid, _NICE_LOW)
-            self._demoted = True
+            self.demoted = True
         except OSError:
             pass
         self.retire = True  # a niced process is not worth keeping for the next query
@@ -353,6 +418,8 @@ def _zygote_main(sock: socket.socket, open_store: Callable[[], ox.Store], memory
 # --- an evaluator ----------------------------------------------------------------------------
 def _evaluator_main(conn: Connection, store: ox.Store, memory_budget: int, formats: dict) -> None:
     """Answer jobs on one thread with a large stack (the main thread's is only 8 MB)."""
+    if _NICE_START:
+        os.nice(_NICE_START)
     threading.stack_size(_EVALUATOR_STACK)
     budget_base = _address_space() + _EVALUATOR_STACK
     resource.setrlimit(resource.RLIMIT_AS, (budget_base + memory_budget, resource.RLIM_INFINITY))
@@ -387,7 +454,7 @@ def _answer_jobs(conn: Connection, store: ox.Store, memory_budget: int, formats:
             _trim()
             retire = retire or _address_space() - budget_base > memory_budget // 2
         try:
-            conn.send_bytes(pickle.dumps((*reply, retire), protocol=5))
+            conn.send_bytes(pickle.dumps((*reply, retire, time.process_time()), protocol=5))
         except (OSError, MemoryError):
             return
         if retire:

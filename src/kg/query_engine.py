@@ -100,6 +100,7 @@ class QueryJob:
     base_iri: str  # relative IRIs in the query resolve against it
     output: object  # a kg.web.protocol_formats.Format: .key, .results (SELECT/ASK) or .rdf (graphs)
     limits: Limits
+    priority: float = 0.0  # when queries wait for an evaluator, lower goes first (kg.web.admission)
 
 
 class QueryEngine(Protocol):

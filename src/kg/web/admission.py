@@ -30,6 +30,7 @@ class TooManyRequests(Exception):
 class _Client:
     running: list[float] = field(default_factory=list)  # start times of its queries in evaluation
     spent: deque = field(default_factory=deque)  # (end time, seconds) of finished ones, oldest first
+    total: float = 0.0  # the sum of `spent`'s seconds
 
 
 class ClientBudgets:
@@ -67,6 +68,25 @@ class ClientBudgets:
             with self._lock:
                 record.running.remove(now)
                 record.spent.append((end, end - now))
+                record.total += end - now
+
+    def usage(self, client: str) -> float:
+        """Seconds of evaluation `client` used within the window (running ones included): the
+        priority of its next query when queries wait (kg.process_engine)."""
+        if not self.enabled:
+            return 0.0
+        now = time.monotonic()
+        with self._lock:
+            record = self._clients.get(client)
+            if record is None:
+                return 0.0
+            return self._used(record, now)
+
+    def _used(self, record: _Client, now: float) -> float:
+        spent = record.spent
+        while spent and spent[0][0] <= now - self.window:
+            record.total -= spent.popleft()[1]
+        return max(0.0, record.total) + sum(now - start for start in record.running)
 
     def _check(self, record: _Client, now: float) -> None:
         if self.concurrency > 0 and len(record.running) >= self.concurrency:
@@ -75,10 +95,8 @@ class ClientBudgets:
                 f"(at most {self.concurrency}). Wait for them, then try again.", 1)
         if self.query_seconds <= 0:
             return
+        used = self._used(record, now)
         spent = record.spent
-        while spent and spent[0][0] <= now - self.window:
-            spent.popleft()
-        used = sum(seconds for _, seconds in spent) + sum(now - start for start in record.running)
         if used >= self.query_seconds:
             # Wait until enough of the window's spending has aged out.
             over, wait = used - self.query_seconds, self.window

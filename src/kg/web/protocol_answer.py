@@ -8,6 +8,7 @@ answer reused; evaluation itself is the query engine's (kg.query_engine).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -130,9 +131,11 @@ def iri(value: str, parameter: str) -> str:
 def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCache | None = None,
               key=None) -> Reply:
     """The engine's answer to `job`; with a cache, remember it under `key` (None: never)."""
+    client = call.environ.get("REMOTE_ADDR") or "-"
+    budgets = call.state.budgets
     try:
-        with call.state.budgets.admit(call.environ.get("REMOTE_ADDR") or "-"):
-            result = call.state.engine.evaluate(job)
+        with budgets.admit(client):
+            result = call.state.engine.evaluate(dataclasses.replace(job, priority=budgets.usage(client)))
     except QueryTimeout as exc:
         return _timed_out(call, exc)
     except QuerySyntaxError as exc:
