@@ -4,10 +4,12 @@ from rdflib import OWL, RDF, RDFS, Graph
 from rdflib.namespace import SKOS
 
 from kg.config import PROJECT_ROOT
-from kg.ontology_doc import KG, updated_readme
+from kg.ontology_doc import updated_readme
+from kg.vocab import DEFAULT_BASE, ontology_ns
 
 ONTOLOGY = Graph().parse(PROJECT_ROOT / "ontology" / "kg.ttl")
 SCHEMES = Graph().parse(PROJECT_ROOT / "ontology" / "schemes.ttl")
+KG = ontology_ns(DEFAULT_BASE)
 
 
 def kg_terms():

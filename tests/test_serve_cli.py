@@ -10,9 +10,10 @@ import requests
 
 from conftest import DATA, KASEI, W3C
 from kg.cli import build_parser
+from kg.commands.serve import _apply_flags
 from kg.config import DataFile, from_env
 from kg.errors import KgError
-from kg.web.server import _apply_flags, gunicorn_options
+from kg.web.server import gunicorn_options
 
 PEOPLE = DATA / "sparql" / "people.ttl"
 GRAPHS = DATA / "sparql" / "graphs.trig"

@@ -17,24 +17,16 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyoxigraph as ox
+from rdflib import RDF, URIRef
+
+from . import dump, infer, link, load, validate, vocab
 from .config import Config
+from .dump import canonical_blank_nodes, sorted_quads
 from .errors import KgError
 
 log = logging.getLogger("kg.build")
 STEPS = 6
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument(
-        "--engine", choices=("owlrl", "reasonable"), default="owlrl",
-        help="OWL-RL reasoner (default owlrl; reasonable is faster, install with pip install 'kg[fast]')",
-    )
-
-
-def command(args, config: Config) -> int:
-    summary = build(config, engine=args.engine)
-    print(format_summary(summary))
-    return 0
 
 
 class ValidationFailed(KgError):
@@ -42,8 +34,6 @@ class ValidationFailed(KgError):
 
 
 def build(config: Config, engine: str = "owlrl") -> dict:
-    from . import dump, infer, link, load, validate
-
     started = time.monotonic()
     check_target(config.build_dir)  # before the work: a build must never swap away the user's files
     _step(1, "loading the ontology and the curated data")
@@ -92,10 +82,6 @@ def write_dataset(config: Config, graphs: dict) -> Path:
     Quads are sorted and blank nodes (the ontology's RDF lists) get labels computed from their
     content, the same canonical form the dumps use.
     """
-    import pyoxigraph as ox
-
-    from .dump import canonical_blank_nodes, sorted_quads
-
     quads = []
     for name, graph in graphs.items():
         graph_name = ox.NamedNode(config.graph(name))
@@ -160,14 +146,12 @@ def _publish(staging: Path, target: Path) -> None:
 
 
 def summarise(config: Config, graphs: dict) -> dict:
-    from rdflib import RDF, URIRef
-
     asserted = graphs["asserted"]
     kg = config.ontology_ns
     classes = Counter(
         str(cls)[len(kg):] for cls in asserted.objects(None, RDF.type) if str(cls).startswith(kg)
     )
-    status_ns = f"{config.base}status/"
+    status_ns = vocab.scheme_ns(config.base, "status")
     claim_type = URIRef(kg + "Claim")
     status_of = URIRef(kg + "epistemicStatus")
     statuses = Counter(

@@ -1,8 +1,8 @@
-"""The `kg` command: one subcommand per job, each defined in its own module.
+"""The `kg` command: one subcommand per job, each defined in its own module of kg.commands.
 
 A subcommand module provides `add_arguments(parser)` and `command(args, config) -> int`
-(the exit code). Modules keep heavy imports (rdflib, pyshacl...) inside functions so that
-`kg --help` stays fast.
+(the exit code); the work itself is done by the library modules it calls (kg.build,
+kg.validate, kg.web.server...), which know nothing of argparse.
 """
 
 from __future__ import annotations
@@ -13,18 +13,18 @@ import logging
 import sys
 
 from . import __version__
-from .config import from_env
+from .config import default_of, from_env
 from .errors import KgError
 
 # subcommand -> (module, one-line help)
 COMMANDS = {
-    "build": ("kg.build", "build the graph from ontology/ and data/ into the build directory"),
-    "validate": ("kg.validate", "validate the built graph (or given files) against the SHACL shapes"),
-    "serve": ("kg.web.server", "serve the SPARQL endpoint, entity pages and downloads"),
-    "dump": ("kg.dump", "write the downloadable dumps and their VoID description"),
-    "link": ("kg.link", "Wikidata links: report, or propose candidates for review"),
-    "diff": ("kg.diff", "added and removed triples between two dumps, grouped by entity"),
-    "query": ("kg.query", "run a SPARQL query or a named query from queries/ on the built graph"),
+    "build": ("kg.commands.build", "build the graph from ontology/ and data/ into the build directory"),
+    "validate": ("kg.commands.validate", "validate the built graph (or given files) against the SHACL shapes"),
+    "serve": ("kg.commands.serve", "serve the SPARQL endpoint, entity pages and downloads"),
+    "dump": ("kg.commands.dump", "write the downloadable dumps and their VoID description"),
+    "link": ("kg.commands.link", "Wikidata links: report, or propose candidates for review"),
+    "diff": ("kg.commands.diff", "added and removed triples between two dumps, grouped by entity"),
+    "query": ("kg.commands.query", "run a SPARQL query or a named query from queries/ on the built graph"),
 }
 
 
@@ -32,8 +32,8 @@ def _common_options(suppress: bool) -> argparse.ArgumentParser:
     """Options every subcommand takes, before or after its name (`kg --base X build` = `kg build --base X`)."""
     default = {"default": argparse.SUPPRESS} if suppress else {}
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--base", help="base IRI of the dataset (default: KG_BASE or http://127.0.0.1:8000/)", **default)
-    common.add_argument("--build-dir", help="build directory (default: KG_BUILD_DIR or ./build)", **default)
+    common.add_argument("--base", help=f"base IRI of the dataset ({default_of('base')})", **default)
+    common.add_argument("--build-dir", help=f"build directory ({default_of('build_dir')})", **default)
     common.add_argument("-v", "--verbose", action="store_true", help="log debug messages", **default)
     return common
 

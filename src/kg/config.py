@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: The base the edit files (ontology/, data/, queries/) are written with; builds may move IRIs to another.
-DEFAULT_BASE = "http://127.0.0.1:8000/"
+from . import vocab
+from .vocab import DEFAULT_BASE
 
 #: The project's root: the folder holding pyproject.toml, ontology/, data/ and queries/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -104,10 +104,15 @@ class Config:
 
     @property
     def ontology_ns(self) -> str:
-        return f"{self.base}ontology#"
+        return vocab.ontology_ns(self.base)
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)
+
+
+def default_of(setting: str) -> str:
+    """For CLI help: 'default: KG_NAME or VALUE', with VALUE read from Config itself."""
+    return f"default: KG_{setting.upper()} or {getattr(Config(), setting)}"
 
 
 _ENV_TYPES = {f.name: f.type for f in dataclasses.fields(Config)}

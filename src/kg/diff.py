@@ -13,26 +13,24 @@ import gzip
 from collections import defaultdict
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from .config import Config
+from .dump import canonical_blank_nodes
 from .errors import KgError
+from .store import FORMATS, QUAD_FORMATS
+from .vocab import prefixes
 
 def _suffix(path: Path) -> str:
     return Path(path.name[:-3]).suffix.lower() if path.name.endswith(".gz") else path.suffix.lower()
 
 
 def _keeps_graphs(path: Path) -> bool:
-    from .store import FORMATS, QUAD_FORMATS
-
     return FORMATS.get(_suffix(path)) in QUAD_FORMATS
 
 
 def read_statements(path: Path, keep_graphs: bool) -> set:
     """The file's quads (or triples, if not keep_graphs), blank nodes labelled by content."""
-    import pyoxigraph as ox
-
-    from .dump import canonical_blank_nodes
-    from .store import FORMATS
-
     fmt = FORMATS.get(_suffix(path))
     if fmt is None:
         raise KgError(f"unknown RDF file type (known: {', '.join(sorted(FORMATS))}, optionally .gz)", str(path))
@@ -53,8 +51,6 @@ def read_statements(path: Path, keep_graphs: bool) -> set:
 
 def entity_of(subject) -> str:
     """What a statement is grouped under: the subject IRI without its #fragment."""
-    import pyoxigraph as ox
-
     if isinstance(subject, ox.NamedNode):
         return subject.value.split("#", 1)[0]
     return "(blank nodes)"
@@ -72,11 +68,7 @@ def diff(old: Path, new: Path) -> tuple[dict, int, int]:
 
 
 def render(changes: dict, added: int, removed: int, config: Config) -> str:
-    import pyoxigraph as ox
-
-    from .dump import prefixes
-
-    names = sorted(prefixes(config).items(), key=lambda item: -len(item[1]))
+    names = sorted(prefixes(config.base).items(), key=lambda item: -len(item[1]))
 
     def term(t) -> str:
         text = str(t)
@@ -97,14 +89,3 @@ def render(changes: dict, added: int, removed: int, config: Config) -> str:
             graph = f"  [{term(st.graph_name)}]" if named else ""
             lines.append(f"  {sign} {term(st.subject)} {term(st.predicate)} {term(st.object)}{graph}")
     return "\n".join(lines) + "\n"
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("old", type=Path, help="the earlier dump")
-    parser.add_argument("new", type=Path, help="the later dump")
-
-
-def command(args, config: Config) -> int:
-    changes, added, removed = diff(args.old, args.new)
-    print(render(changes, added, removed, config), end="")
-    return 0

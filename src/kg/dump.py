@@ -23,15 +23,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pyoxigraph as ox
+
+from . import vocab
 from .config import Config
 from .errors import KgError
+from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
+from .store import rdf_format
+from .vocab import DCAT, RDF_TYPE, SPDX, VOID, WIKIDATA, XSD
+from .vocab import DCTERMS as DCT
 
 log = logging.getLogger("kg.dump")
 
 DOWNLOADS = "downloads"
 VOID_FILE = "void.ttl"
 SUMS_FILE = "SHA256SUMS"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @dataclass(frozen=True)
@@ -54,32 +60,6 @@ VARIANTS = {"": (), "-asserted": ("inferred",)}
 VARIANT_TITLES = {"": "with inferences", "-asserted": "asserted only (no inferences)"}
 
 
-def prefixes(config: Config) -> dict[str, str]:
-    """The fixed prefixes of every Turtle/TriG dump (a stable set keeps diffs small)."""
-    base = config.base
-    own = {name: f"{base}{name}/" for name in (
-        "person", "org", "group", "place", "country", "position", "document", "info", "law",
-        "topic", "work", "amount", "event", "claim", "source", "graph")}
-    return {
-        **own,
-        "kg": config.ontology_ns, "status": f"{base}status/", "prec": f"{base}precision/",
-        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "owl": "http://www.w3.org/2002/07/owl#",
-        "xsd": "http://www.w3.org/2001/XMLSchema#",
-        "skos": "http://www.w3.org/2004/02/skos/core#",
-        "schema": "http://schema.org/",
-        "foaf": "http://xmlns.com/foaf/0.1/",
-        "prov": "http://www.w3.org/ns/prov#",
-        "oa": "http://www.w3.org/ns/oa#",
-        "dcterms": "http://purl.org/dc/terms/",
-        "wd": "http://www.wikidata.org/entity/",
-        "void": "http://rdfs.org/ns/void#",
-        "dcat": "http://www.w3.org/ns/dcat#",
-        "spdx": "http://spdx.org/rdf/terms#",
-    }
-
-
 def dump_name(version: str, variant: str, fmt: DumpFormat, gz: bool = False) -> str:
     return f"kg-{version}{variant}{fmt.suffix}{'.gz' if gz else ''}"
 
@@ -89,10 +69,6 @@ def dump_name(version: str, variant: str, fmt: DumpFormat, gz: bool = False) -> 
 
 def read_quads(path: Path) -> list:
     """The dataset's quads, with blank nodes relabelled canonically (see canonical_blank_nodes)."""
-    import pyoxigraph as ox
-
-    from .store import rdf_format
-
     try:
         quads = list(ox.parse(path=str(path), format=rdf_format(path)))
     except FileNotFoundError:
@@ -111,8 +87,6 @@ def canonical_blank_nodes(quads: list) -> list:
     incoming ones to tell apart nodes that say the same thing. Nodes equal in both are
     interchangeable, so numbering them in any order serialises the same bytes.
     """
-    import pyoxigraph as ox
-
     blanks = {term for q in quads for term in (q.subject, q.object) if isinstance(term, ox.BlankNode)}
     if not blanks:
         return quads
@@ -173,15 +147,11 @@ def sorted_triples(quads) -> list:
 
 
 def serialize(quads: list, fmt: DumpFormat, config: Config) -> bytes:
-    import pyoxigraph as ox
-
-    from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
-
     rdf_format = RDF_FORMATS[fmt.suffix]
     items = sorted_quads(quads) if fmt.quads else sorted_triples(quads)
     if fmt.suffix not in (".ttl", ".trig"):
         return ox.serialize(items, format=rdf_format)
-    return with_sorted_prefixes(ox.serialize(items, format=rdf_format, prefixes=prefixes(config)), config)
+    return with_sorted_prefixes(ox.serialize(items, format=rdf_format, prefixes=vocab.prefixes(config.base)), config)
 
 
 def with_sorted_prefixes(turtle: bytes, config: Config) -> bytes:
@@ -190,7 +160,7 @@ def with_sorted_prefixes(turtle: bytes, config: Config) -> bytes:
     body_start = 0
     while body_start < len(lines) and lines[body_start].startswith(b"@prefix "):
         body_start += 1
-    header = [f"@prefix {name}: <{iri}> .".encode() for name, iri in sorted(prefixes(config).items())]
+    header = [f"@prefix {name}: <{iri}> .".encode() for name, iri in sorted(vocab.prefixes(config.base).items())]
     return b"\n".join(header + lines[body_start:])
 
 
@@ -288,13 +258,7 @@ def _remove_stale(out_dir: Path, keep: set[str]) -> None:
 
 # --------------------------------------------------------------------------- VoID
 
-VOID = "http://rdfs.org/ns/void#"
-DCT = "http://purl.org/dc/terms/"
-DCAT = "http://www.w3.org/ns/dcat#"
-SPDX = "http://spdx.org/rdf/terms#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS_EXACT = "http://www.w3.org/2004/02/skos/core#exactMatch"
-WIKIDATA = "http://www.wikidata.org/entity/"
+SKOS_EXACT = vocab.SKOS + "exactMatch"
 
 
 def void_iri(config: Config, fragment: str = "") -> str:
@@ -303,8 +267,6 @@ def void_iri(config: Config, fragment: str = "") -> str:
 
 def void_turtle(config: Config, quads: list, release: Release, files: list, inferred_graph: str) -> bytes:
     """The VoID description: counts, class partitions, the Wikidata linkset and every dump file."""
-    import pyoxigraph as ox
-
     triples: list = []
 
     def add(s: str, p: str, o) -> None:
@@ -321,13 +283,12 @@ def void_turtle(config: Config, quads: list, release: Release, files: list, infe
                                            "Vladimir Putin's Russia, sourced", language="en"))
     add(dataset, DCT + "license", config.licence)
     add(dataset, DCT + "created", ox.Literal(release.created, datatype=ox.NamedNode(XSD + "dateTime")))
-    add(dataset, "http://www.w3.org/2002/07/owl#versionInfo", ox.Literal(release.version))
+    add(dataset, vocab.OWL + "versionInfo", ox.Literal(release.version))
     add(dataset, DCT + "hasVersion", ox.Literal(release.version))
     add(dataset, VOID + "sparqlEndpoint", f"{config.base}sparql")
     add(dataset, VOID + "uriSpace", ox.Literal(config.base))
     add(dataset, VOID + "rootResource", f"{config.base}source/article")
-    for vocabulary in (config.ontology_ns, "http://schema.org/", "http://www.w3.org/ns/oa#",
-                       "http://www.w3.org/2004/02/skos/core#", "http://www.w3.org/ns/prov#"):
+    for vocabulary in (config.ontology_ns, vocab.SCHEMA, vocab.OA, vocab.SKOS, vocab.PROV):
         add(dataset, VOID + "vocabulary", vocabulary)
     add(dataset, VOID + "triples", integer(len(merged)))
     add(dataset, VOID + "distinctSubjects", integer(len({t.subject for t in merged})))
@@ -339,7 +300,7 @@ def void_turtle(config: Config, quads: list, release: Release, files: list, infe
         _add_dump_file(config, add, integer, dataset, name, fmt, variant, body)
     ordered = sorted(set(triples), key=lambda t: (str(t.subject), _term_key(t.predicate, f"<{RDF_TYPE}>"),
                                                   str(t.object)))
-    return with_sorted_prefixes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes(config)),
+    return with_sorted_prefixes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes(config.base)),
                                 config)
 
 
@@ -368,7 +329,7 @@ def _add_graph_subsets(config: Config, add, integer, dataset: str, quads: list) 
         subset = void_iri(config, "graph-" + graph.rstrip("/").rsplit("/", 1)[-1])
         add(dataset, VOID + "subset", subset)
         add(subset, RDF_TYPE, VOID + "Dataset")
-        add(subset, "http://www.w3.org/ns/sparql-service-description#name", graph)
+        add(subset, vocab.SD + "name", graph)
         add(subset, VOID + "triples", integer(count))
 
 
@@ -376,7 +337,7 @@ def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> Non
     links = [t for t in merged if str(t.predicate) == f"<{SKOS_EXACT}>" and str(t.object).startswith(f"<{WIKIDATA}")]
     wikidata = void_iri(config, "wikidata")
     add(wikidata, RDF_TYPE, VOID + "Dataset")
-    add(wikidata, "http://xmlns.com/foaf/0.1/homepage", "https://www.wikidata.org/")
+    add(wikidata, vocab.FOAF + "homepage", "https://www.wikidata.org/")
     add(wikidata, VOID + "uriSpace", ox_literal(WIKIDATA))
     add(wikidata, VOID + "sparqlEndpoint", "https://query.wikidata.org/sparql")
     linkset = void_iri(config, "wikidata-links")
@@ -391,15 +352,11 @@ def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> Non
 
 
 def ox_literal(text: str):
-    import pyoxigraph as ox
-
     return ox.Literal(text)
 
 
 def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt: DumpFormat, variant: str,
                    body: bytes) -> None:
-    import pyoxigraph as ox
-
     url = f"{config.base}download/{name}"
     gz = name.endswith(".gz")
     add(dataset, VOID + "dataDump", url)
@@ -418,18 +375,3 @@ def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt: D
     add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
     add(checksum, SPDX + "checksumValue", ox.Literal(hashlib.sha256(body).hexdigest(),
                                                        datatype=ox.NamedNode(XSD + "hexBinary")))
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("--input", metavar="FILE",
-                        help="dataset to dump (default: BUILD_DIR/dataset.nq, written by `kg build`)")
-
-
-def command(args, config: Config) -> int:
-    paths = write_dumps(config, Path(args.input) if args.input else None)
-    for path in paths:
-        print(path)
-    return 0

@@ -23,16 +23,15 @@ What a reasoner adds that nobody asks for, and is dropped here (see `is_noise`):
 
 from __future__ import annotations
 
+import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .errors import KgError
+from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, XSD as XSD_NS
 
 ENGINES = ("owlrl", "reasonable")
-RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS_NS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL_NS = "http://www.w3.org/2002/07/owl#"
-XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 BUILT_IN_NAMESPACES = (RDF_NS, RDFS_NS, OWL_NS, XSD_NS)
 # Classes every resource (or every literal) belongs to: typing anything with them says nothing.
 TRIVIAL_TYPES = {
@@ -70,8 +69,6 @@ def infer(asserted, ontology, engine: str = "owlrl"):
 
 
 def _owlrl_closure(given):
-    import owlrl
-
     graph = Graph()
     graph += given
     # No axiomatic triples, no datatype axioms: they are noise for every query we answer.
@@ -83,7 +80,7 @@ def _reasonable_closure(given):
     """reasonable's closure, completed with the property-chain rule (prp-spo2) it does not apply:
     reason, add the chained triples, reason again until nothing new appears."""
     try:
-        import reasonable
+        import reasonable  # an optional extra (kg[fast]): imported only when chosen
     except ImportError:
         raise KgError("the reasonable engine is not installed: pip install 'kg[fast]'") from None
 
@@ -104,8 +101,6 @@ def _reasonable_closure(given):
 
 def property_chains(graph) -> list[tuple[object, list]]:
     """(property, [p1, p2, ...]) for every owl:propertyChainAxiom of the graph."""
-    from rdflib.collection import Collection
-
     axiom = URIRef(OWL_NS + "propertyChainAxiom")
     return [(prop, list(Collection(graph, chain))) for prop, chain in graph.subject_objects(axiom)]
 

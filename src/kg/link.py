@@ -28,15 +28,17 @@ from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from rdflib import Graph, URIRef
+
 from . import __version__
 from .config import Config
+from .dump import write_atomic
 from .errors import KgError
+from .store import load_built
+from .vocab import SCHEMA, SKOS, WIKIDATA
 
 log = logging.getLogger("kg.link")
 
-WIKIDATA = "http://www.wikidata.org/entity/"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "http://schema.org/"
 DEFAULT_API = "https://www.wikidata.org/w/api.php"
 USER_AGENT = f"kg-link/{__version__} (sourced Trump-Russia knowledge graph; candidate review tool) python-urllib"
 COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label",
@@ -202,8 +204,6 @@ def mapping_graph(config: Config, known_ids: set[str] | None = None):
 
     `known_ids` (optional): the ids of the graph's nodes, to refuse a link to an unknown subject.
     """
-    from rdflib import Graph, URIRef
-
     graph = Graph()
     graph.bind("skos", SKOS)
     graph.bind("schema", SCHEMA)
@@ -230,8 +230,6 @@ class Entity:
 
 def linkable_entities(config: Config) -> list[Entity]:
     """Every node of the built graph typed with a linkable class, with its verified link if any."""
-    from .store import load_built
-
     store = load_built(config)
     classes = " ".join(f"<{config.ontology_ns}{name}>" for name in LINKABLE_CLASSES)
     rows = store.query(f"""SELECT ?node ?class (SAMPLE(?l) AS ?label) WHERE {{
@@ -289,8 +287,6 @@ class WikidataSearch:
         return self._get_json(url).get("search", [])
 
     def _get_json(self, url: str) -> dict:
-        from .dump import write_atomic
-
         cached = self._cache_file(url)
         if cached and cached.is_file():
             try:
@@ -358,8 +354,6 @@ CANDIDATE_COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id",
 
 def propose(config: Config, client: WikidataSearch, out_path: Path, limit: int = 5) -> int:
     """Write review candidates for every unlinked entity; return how many candidates were written."""
-    from .dump import write_atomic
-
     reference = read_reference(config)
     rows = []
     for entity in linkable_entities(config):
@@ -388,44 +382,6 @@ def _candidates_tsv(rows: list[tuple]) -> str:
     lines = ["\t".join(CANDIDATE_COLUMNS)]
     lines += ["\t".join(str(v).replace("\t", " ").replace("\n", " ") for v in row) for row in rows]
     return header + "\n".join(lines) + "\n"
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def add_arguments(parser) -> None:
-    what = parser.add_mutually_exclusive_group()
-    what.add_argument("--report", action="store_true",
-                      help="list every linkable entity of the built graph with its verified link, or none (default)")
-    what.add_argument("--check", action="store_true", help="check the mapping table against the reference list")
-    what.add_argument("--propose", action="store_true",
-                      help="query Wikidata (network) for candidates for unlinked entities; writes a review file")
-    parser.add_argument("--api", default=DEFAULT_API, help=f"wbsearchentities endpoint (default: {DEFAULT_API})")
-    parser.add_argument("--cache", metavar="DIR", help="cache of API answers (default: BUILD_DIR/link-cache)")
-    parser.add_argument("--out", metavar="FILE", help="review file (default: BUILD_DIR/link-candidates.tsv)")
-    parser.add_argument("--limit", type=int, default=5, help="candidates per entity (default: 5)")
-
-
-def command(args, config: Config) -> int:
-    if args.check:
-        count = len(read_mappings(config))
-        print(f"{mapping_path(config)}: {count} links, every QID verified")
-        return 0
-    if args.propose:
-        cache = Path(args.cache) if args.cache else config.build_dir / "link-cache"
-        out = Path(args.out) if args.out else config.build_dir / "link-candidates.tsv"
-        # Checked before any request, so that a typo does not cost a round of the API.
-        if args.limit < 1:
-            raise KgError(f"--limit {args.limit}: give at least 1 candidate per entity")
-        if out.is_dir():
-            raise KgError("--out is a directory: give the review file's path", str(out))
-        if cache.exists() and not cache.is_dir():
-            raise KgError("--cache is a file: give a directory for the cached answers", str(cache))
-        count = propose(config, WikidataSearch(args.api, cache), out, args.limit)
-        print(f"{out}: {count} candidates to review (nothing was linked)")
-        return 0
-    print(report(config), end="")
-    return 0
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -15,17 +15,17 @@ import yaml
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from .config import DEFAULT_BASE, Config
+from .config import Config
 from .errors import KgError
 from .quotes import QuoteIndex
+from .vocab import CLAIM_FOLDER, DEFAULT_BASE, ID_FOLDERS, OWL, prefixes, scheme_ns
+from .vocab import OA as OA_NS
+from .vocab import SCHEMA as SCHEMA_NS
+from .vocab import rebase as rebase_text
 
-SCHEMA = Namespace("http://schema.org/")
-OA = Namespace("http://www.w3.org/ns/oa#")
+SCHEMA = Namespace(SCHEMA_NS)
+OA = Namespace(OA_NS)
 ONTOLOGY_FILES = ("kg.ttl", "schemes.ttl")
-ID_FOLDERS = {
-    "person", "org", "group", "place", "country", "position", "document",
-    "info", "law", "topic", "work", "amount", "event", "source",
-}
 STATUSES = {"confirmed", "admitted", "reported", "claimed", "alleged", "denied"}
 # Only these statuses let a relation claim become a plain triple as well (rule: never flatten an allegation).
 PLAIN_TRIPLE_STATUSES = {"confirmed", "admitted", "reported"}
@@ -62,7 +62,7 @@ def load_ontology(config: Config) -> Graph:
 
 
 def rebase(graph: Graph, config: Config) -> Graph:
-    """Rewrite IRIs written under the default base to the configured base."""
+    """Rewrite IRIs written under the default base to the configured base (vocab.rebase's rule, on terms)."""
     if config.base == DEFAULT_BASE:
         return graph
     moved = Graph()
@@ -75,7 +75,7 @@ def rebase(graph: Graph, config: Config) -> Graph:
 
 def _rebase_term(term, base: str):
     if isinstance(term, URIRef) and str(term).startswith(DEFAULT_BASE):
-        return URIRef(base + str(term)[len(DEFAULT_BASE):])
+        return URIRef(rebase_text(str(term), base))
     return term
 
 
@@ -132,8 +132,8 @@ class Vocabulary:
 
     def __init__(self, ontology: Graph, config: Config):
         self.ns = Namespace(config.ontology_ns)
-        self.classes = self._local_names(ontology, {RDFS.Class, URIRef("http://www.w3.org/2002/07/owl#Class")})
-        owl = "http://www.w3.org/2002/07/owl#"
+        self.classes = self._local_names(ontology, {RDFS.Class, URIRef(OWL + "Class")})
+        owl = OWL
         self.object_properties = self._local_names(ontology, {URIRef(owl + "ObjectProperty")})
         self.datatype_properties = self._local_names(ontology, {URIRef(owl + "DatatypeProperty")})
 
@@ -151,8 +151,8 @@ class _Builder:
         self.config = config
         self.vocab = vocab
         self.kg = vocab.ns
-        self.status = Namespace(f"{config.base}status/")
-        self.precision = Namespace(f"{config.base}precision/")
+        self.status = Namespace(scheme_ns(config.base, "status"))
+        self.precision = Namespace(scheme_ns(config.base, "precision"))
         self.graph = Graph()
         self._bind_prefixes()
         self.origins: dict[str, tuple[str, int]] = {}
@@ -162,14 +162,9 @@ class _Builder:
         self.source_iri: URIRef | None = None
 
     def _bind_prefixes(self) -> None:
-        base = self.config.base
-        for prefix, ns in {
-            "kg": self.config.ontology_ns, "status": f"{base}status/", "prec": f"{base}precision/",
-            "schema": str(SCHEMA), "oa": str(OA), "skos": str(SKOS),
-            "person": f"{base}person/", "org": f"{base}org/", "event": f"{base}event/",
-            "claim": f"{base}claim/", "group": f"{base}group/",
-        }.items():
-            self.graph.bind(prefix, ns, override=True, replace=True)
+        known = prefixes(self.config.base)
+        for prefix in ("kg", "status", "prec", "schema", "oa", "skos", "person", "org", "event", "claim", "group"):
+            self.graph.bind(prefix, known[prefix], override=True, replace=True)
 
     # -- sources ------------------------------------------------------------
     def add_sources(self, path: Path) -> None:
@@ -294,7 +289,7 @@ class _Builder:
         status = claim.get("status")
         if status not in STATUSES:
             raise KgError(f"claim status {status!r} is not one of {sorted(STATUSES)}", where, line)
-        iri = URIRef(f"{self.config.base}claim/{node_id.replace('/', '-')}-{index}")
+        iri = URIRef(f"{self.config.base}{CLAIM_FOLDER}/{node_id.replace('/', '-')}-{index}")
         self.origins[str(iri)] = (where, line)
         g, kg = self.graph, self.kg
         g.add((iri, RDF.type, kg.Claim))

@@ -13,18 +13,13 @@ from pathlib import Path
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import SKOS
 
+from . import vocab
 from .config import PROJECT_ROOT
 
 MARKER = "<!-- generated from ontology/kg.ttl by `python -m kg.ontology_doc`: do not edit below -->"
-KG = "http://127.0.0.1:8000/ontology#"
-PREFIXES = {
-    "http://schema.org/": "schema:",
-    "http://xmlns.com/foaf/0.1/": "foaf:",
-    "http://www.w3.org/ns/prov#": "prov:",
-    "http://www.w3.org/ns/oa#": "oa:",
-    "http://www.w3.org/2004/02/skos/core#": "skos:",
-    KG: "kg:",
-}
+_KG = vocab.ontology_ns(vocab.DEFAULT_BASE)  # the namespace as kg.ttl is written (the README documents the edit file)
+PREFIXES = {vocab.SCHEMA: "schema:", vocab.FOAF: "foaf:", vocab.PROV: "prov:", vocab.OA: "oa:", vocab.SKOS: "skos:",
+            _KG: "kg:"}
 
 
 def short(term) -> str:
@@ -36,11 +31,11 @@ def short(term) -> str:
 
 
 def local(term) -> str:
-    return str(term)[len(KG):]
+    return str(term)[len(_KG):]
 
 
 def kg_terms(graph: Graph, kind) -> list[URIRef]:
-    return sorted(t for t in graph.subjects(RDF.type, kind) if str(t).startswith(KG))
+    return sorted(t for t in graph.subjects(RDF.type, kind) if str(t).startswith(_KG))
 
 
 def mermaid(graph: Graph) -> list[str]:
@@ -48,11 +43,11 @@ def mermaid(graph: Graph) -> list[str]:
     lines = ["```mermaid", "classDiagram", "    direction LR"]
     for cls in kg_terms(graph, OWL.Class):
         for parent in sorted(graph.objects(cls, RDFS.subClassOf)):
-            if str(parent).startswith(KG):
+            if str(parent).startswith(_KG):
                 lines.append(f"    {local(parent)} <|-- {local(cls)}")
     for prop in kg_terms(graph, OWL.ObjectProperty):
         domain, range_ = graph.value(prop, RDFS.domain), graph.value(prop, RDFS.range)
-        if domain is not None and range_ is not None and str(domain).startswith(KG) and str(range_).startswith(KG):
+        if domain is not None and range_ is not None and str(domain).startswith(_KG) and str(range_).startswith(_KG):
             lines.append(f"    {local(domain)} --> {local(range_)} : {local(prop)}")
     lines.append("```")
     return lines

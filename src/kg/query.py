@@ -20,8 +20,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import DEFAULT_BASE, Config
+import pyoxigraph as ox
+
+from . import vocab
+from .config import Config
 from .errors import KgError
+from .store import load_built
 
 
 @dataclass
@@ -40,26 +44,7 @@ class NamedQuery:
 
         Named queries are our own files, written with the default base; this is not user input.
         """
-        return self.text.replace(DEFAULT_BASE, config.base)
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("query", nargs="?", help="name of a query in queries/ (without .rq), or a path to a .rq file")
-    parser.add_argument("--list", action="store_true", help="list the named queries")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="bind a parameter (an IRI if it starts with http:// or https://, else a string)")
-    parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
-
-
-def command(args, config: Config) -> int:
-    if args.list or not args.query:
-        for query in named_queries(config):
-            print(f"{query.name:<32} {query.title}")
-        return 0
-    query = find_query(config, args.query)
-    rows, variables = run(config, query.text_for(config), parse_params(args.param))
-    print(render(rows, variables, args.format))
-    return 0
+        return vocab.rebase(self.text, config.base)
 
 
 def named_queries(config: Config) -> list[NamedQuery]:
@@ -105,10 +90,6 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 def run(config: Config, text: str, params: dict[str, str] | None = None, store=None):
     """Evaluate a SELECT on the built dataset (default graph = union); return (rows, variables)."""
-    import pyoxigraph as ox
-
-    from .store import load_built
-
     if store is None:
         store = load_built(config)
     text = bind_parameters(text, params or {})
@@ -143,8 +124,6 @@ def bind_parameters(text: str, params: dict[str, str]) -> str:
 
 
 def _term(value: str):
-    import pyoxigraph as ox
-
     try:
         return ox.NamedNode(value) if value.startswith(("http://", "https://")) else ox.Literal(value)
     except ValueError as exc:

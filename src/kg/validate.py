@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import pyshacl
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.util import guess_format
+
+from . import vocab
 from .config import Config
 from .errors import KgError
+from .load import load_ontology
+from .vocab import SH
 
-DEFAULT_BASE = "http://127.0.0.1:8000/"
 SHAPES_FILE = "shapes.ttl"
-SH = "http://www.w3.org/ns/shacl#"
 EXIT_CONFORMS, EXIT_VIOLATIONS = 0, 1
 
 
@@ -80,8 +85,6 @@ class Report:
         return "\n".join(lines)
 
     def _short(self, iri: str) -> str:
-        from rdflib import URIRef
-
         if self.namer is None or iri.startswith("_:"):
             return iri
         return self.namer.term(URIRef(iri))
@@ -107,16 +110,13 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 def load_shapes(config: Config):
     """The shapes graph, with its IRIs (and the namespaces inside its SPARQL text) on config.base."""
-    from rdflib import Graph
-
     path = config.ontology_dir / SHAPES_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KgError("shapes file missing", str(path)) from None
-    # A textual rebase: load.rebase() moves IRIs only, but the shapes also name the base inside
-    # literals (sh:namespace) and SPARQL strings.
-    text = text.replace(DEFAULT_BASE, config.base)
+    # A textual rebase: the shapes also name the base inside literals (sh:namespace) and SPARQL strings.
+    text = vocab.rebase(text, config.base)
     try:
         return Graph().parse(data=text, format="turtle")
     except Exception as exc:
@@ -125,10 +125,6 @@ def load_shapes(config: Config):
 
 def validate(data_graph, config: Config, origins: dict | None = None, ontology=None) -> Report:
     """Validate data_graph against the shapes, with the ontology's class hierarchy in view."""
-    import pyshacl
-
-    from .load import load_ontology
-
     shapes = load_shapes(config)
     ontology = ontology if ontology is not None else load_ontology(config)
     try:
@@ -147,8 +143,6 @@ def with_ontology(data_graph, ontology):
     """Data and ontology in one graph. pyshacl's own ont_graph mixing copies only the class and
     property axioms, not the scheme concepts (status:reported a kg:EpistemicStatus) that sh:class
     and the range checks need; a copy also leaves the caller's graph untouched."""
-    from rdflib import Graph
-
     combined = Graph()
     for prefix, namespace in data_graph.namespaces():
         combined.bind(prefix, namespace, override=False)
@@ -163,16 +157,12 @@ def _as_parsed(term):
     (Literal(42, datatype=xsd:nonNegativeInteger), as the loader makes offsets) with ill_typed
     None, which pyshacl's sh:datatype takes for ill-typed; the same literal parsed from N-Quads
     is checked and fine. Re-reading the lexical form gives both the same verdict."""
-    from rdflib import Literal
-
     if isinstance(term, Literal) and term.datatype is not None and term.ill_typed is None:
         return Literal(str(term), datatype=term.datatype)
     return term
 
 
 def read_results(results, shapes, names, origins: dict) -> list[Violation]:
-    from rdflib import RDF, URIRef
-
     sh = lambda name: URIRef(SH + name)  # noqa: E731
     violations = []
     for result in results.subjects(RDF.type, sh("ValidationResult")):
@@ -195,15 +185,11 @@ def read_results(results, shapes, names, origins: dict) -> list[Violation]:
 
 
 def _full(term) -> str:
-    from rdflib import BNode
-
     return f"_:{term}" if isinstance(term, BNode) else str(term)
 
 
 def named_shape(shapes, shape):
     """The named shape a result comes from: nested property shapes are blank nodes of a named one."""
-    from rdflib import BNode, URIRef
-
     seen = set()
     while isinstance(shape, BNode) and shape not in seen:
         seen.add(shape)
@@ -217,8 +203,6 @@ def named_shape(shapes, shape):
 
 def _message(results, result, shapes, shape) -> str:
     """The curator's message of the named shape, with pyshacl's technical one when it adds detail."""
-    from rdflib import URIRef
-
     technical = [str(m) for m in results.objects(result, URIRef(SH + "resultMessage"))]
     own = [m for m in technical if _is_written(m, shapes)]
     if own:  # the shape's sh:message, with {?value} substituted by pyshacl
@@ -232,8 +216,6 @@ def _message(results, result, shapes, shape) -> str:
 
 def _is_written(message: str, shapes) -> bool:
     """True if the message is (a substitution of) one of the shapes' own sh:message texts."""
-    from rdflib import URIRef
-
     for written in shapes.objects(None, URIRef(SH + "message")):
         pattern = "^" + re.sub(r"\\\{[\?\$]\w+\\\}", ".*", re.escape(str(written))) + "$"
         if re.match(pattern, message, re.DOTALL):
@@ -256,8 +238,6 @@ class _Namer:
     """Short, readable names for terms: prefixed names where a prefix is bound."""
 
     def __init__(self, *graphs):
-        from rdflib import Graph
-
         self.namespaces = Graph().namespace_manager
         for graph in graphs:
             for prefix, namespace in graph.namespaces():
@@ -265,8 +245,6 @@ class _Namer:
                     self.namespaces.bind(prefix, namespace, override=False, replace=False)
 
     def term(self, term) -> str | None:
-        from rdflib import Literal, URIRef
-
         if term is None:
             return None
         if isinstance(term, URIRef):
@@ -280,9 +258,6 @@ class _Namer:
 
     def path(self, graph, path) -> str | None:
         """A SHACL path as a SPARQL property path (^p for inverse, a|b for alternatives, a/b for sequences)."""
-        from rdflib import BNode, URIRef
-        from rdflib.collection import Collection
-
         if path is None:
             return None
         if not isinstance(path, BNode):
@@ -304,9 +279,6 @@ class _Namer:
 
 def read_files(paths: list[Path]):
     """Parse RDF files into one graph; origins give the line where each subject first appears."""
-    from rdflib import Graph
-    from rdflib.util import guess_format
-
     graph, origins = Graph(), {}
     for path in paths:
         one = Graph()
@@ -326,8 +298,6 @@ def read_files(paths: list[Path]):
 
 def subject_lines(path: Path, graph) -> dict[str, int]:
     """For each IRI subject, the first line that starts with its <IRI> or prefixed name."""
-    from rdflib import URIRef
-
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (UnicodeDecodeError, OSError):
@@ -347,8 +317,6 @@ def subject_lines(path: Path, graph) -> dict[str, int]:
 
 def read_build(config: Config):
     """The asserted graph of the built dataset, and the origins the build recorded."""
-    from rdflib import Dataset, URIRef
-
     path = config.dataset_path
     if not path.exists():
         raise KgError("no built dataset: run `kg build`, or give the files to validate", str(path))
@@ -362,7 +330,6 @@ def read_build(config: Config):
     origins = {}
     if origins_path.exists():
         origins = {iri: tuple(place) for iri, place in json.loads(origins_path.read_text(encoding="utf-8")).items()}
-    from rdflib import Graph
 
     graph = Graph()
     graph += asserted
@@ -377,24 +344,3 @@ def _error_line(exc) -> int | None:
 def _first_line(exc) -> str:
     text = str(getattr(exc, "_why", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-
-
-# --------------------------------------------------------------------------- the command
-
-
-def add_arguments(parser) -> None:
-    parser.add_argument("files", nargs="*", metavar="FILE",
-                        help="RDF files to validate (default: the asserted graph of the last build)")
-    parser.add_argument("--format", choices=("text", "turtle", "json"), default="text",
-                        help="report format (default text)")
-
-
-def command(args, config: Config) -> int:
-    if args.files:
-        graph, origins = read_files([Path(f) for f in args.files])
-    else:
-        graph, origins = read_build(config)
-    report = validate(graph, config, origins)
-    output = {"text": report.to_text, "turtle": report.to_turtle, "json": report.to_json}[args.format]()
-    sys.stdout.write(output if output.endswith("\n") else output + "\n")
-    return EXIT_CONFORMS if report.conforms else EXIT_VIOLATIONS

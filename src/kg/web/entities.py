@@ -28,27 +28,19 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.datastructures import MIMEAccept
 
-from ..dump import prefixes, with_sorted_prefixes
+from .. import vocab
+from ..dump import with_sorted_prefixes
+from ..vocab import OA, RDF, RDFS, SCHEMA, SKOS, WIKIDATA
 from .errors import api_error
 from .protocol_formats import GRAPH_FORMATS
 from .state import current_state
 
 bp = Blueprint("entities", __name__)
 
-FOLDERS = ("person", "org", "group", "place", "country", "position", "document", "info", "law", "topic",
-           "work", "amount", "event", "source", "claim", "status", "precision")
-SCHEMES = ("status", "precision")
 RDF_DOCS = {f.key: f for f in GRAPH_FORMATS if f.key in ("ttl", "nt", "jsonld", "rdf")}
 SUFFIXES = ("html", *RDF_DOCS)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SCHEMA = "http://schema.org/"
-OA = "http://www.w3.org/ns/oa#"
-OWL = "http://www.w3.org/2002/07/owl#"
-WIKIDATA = "http://www.wikidata.org/entity/"
 LABELS = (RDFS + "label", SKOS + "prefLabel")
 DESCRIPTIONS = (SCHEMA + "description", SKOS + "definition", RDFS + "comment")
 SHOWN_IN_HEADER = {RDF + "type", RDFS + "label", SKOS + "prefLabel", SCHEMA + "description", SKOS + "definition"}
@@ -57,8 +49,7 @@ SHOWN_IN_HEADER = {RDF + "type", RDFS + "label", SKOS + "prefLabel", SCHEMA + "d
 # --------------------------------------------------------------------------- routes
 
 
-@bp.get("/<any(person,org,group,place,country,position,document,info,law,topic,work,amount,event,source,"
-        "claim,status,precision):folder>/<name>")
+@bp.get(f"/<any({','.join(vocab.ENTITY_FOLDERS)}):folder>/<name>")
 def entity(folder: str, name: str):
     slug, dot, suffix = name.partition(".")
     if not slug:  # /person/.ttl names no entity (it would read as the folder and list all of it)
@@ -66,8 +57,8 @@ def entity(folder: str, name: str):
     return _dereference(f"{folder}/{slug}", suffix if dot else None)
 
 
-@bp.get("/<any(status,precision):folder>/")
-@bp.get("/<any(status,precision):folder>.<suffix>")
+@bp.get(f"/<any({','.join(vocab.SCHEME_FOLDERS)}):folder>/")
+@bp.get(f"/<any({','.join(vocab.SCHEME_FOLDERS)}):folder>.<suffix>")
 def scheme(folder: str, suffix: str | None = None):
     return _dereference(f"{folder}/", suffix, document=f"/{folder}")
 
@@ -220,7 +211,7 @@ def _rdf(iri: str, fmt) -> bytes:
     config = current_state().config
     triples = description(iri)
     if fmt.key == "ttl":
-        return with_sorted_prefixes(ox.serialize(triples, format=fmt.rdf, prefixes=prefixes(config)), config)
+        return with_sorted_prefixes(ox.serialize(triples, format=fmt.rdf, prefixes=vocab.prefixes(config.base)), config)
     return ox.serialize(triples, format=fmt.rdf)
 
 
@@ -263,7 +254,7 @@ class Page:
         return self._labels[term.value]
 
     def _compact(self, iri: str) -> str:
-        for name, namespace in sorted(prefixes(self.config).items(), key=lambda item: -len(item[1])):
+        for name, namespace in sorted(vocab.prefixes(self.config.base).items(), key=lambda item: -len(item[1])):
             if iri.startswith(namespace) and len(iri) > len(namespace):
                 return f"{name}:{iri[len(namespace):]}"
         return iri

@@ -1,4 +1,4 @@
-"""`kg serve`: the web app under granian (default) or gunicorn, on the built dataset or on --data files.
+"""The web app under granian (default) or gunicorn, for `kg serve` (kg.commands.serve): on the built dataset or --data files.
 
 The dataset is loaded once, in the main process, before the workers fork (they share it); a bad
 file therefore stops `kg serve` with file, line and reason instead of a worker boot loop.
@@ -19,76 +19,33 @@ gunicorn's graceful exit) and the master starts a fresh one.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
-import socket
 
 from gunicorn.app.base import BaseApplication
 
-from ..config import Config, DataFile, _check
-from ..errors import KgError
-from ..process_engine import limit_arenas
-from . import create_app
+from ..config import Config
 from .state import state_of
 
 log = logging.getLogger("kg.serve")
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", action="append", metavar="FILE[@IRI]", default=[],
-                        help="serve this RDF file (repeatable): Turtle, N-Triples, RDF/XML into the default "
-                             "graph, TriG/N-Quads with their graphs; FILE@IRI loads a triples file into graph IRI "
-                             "(default: the built dataset)")
-    parser.add_argument("--host", help="interface to listen on (default: KG_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default: KG_PORT or 8000)")
-    parser.add_argument("--timeout", type=float, help="seconds a query may run (default: KG_TIMEOUT or 10)")
-    parser.add_argument("--max-rows", type=int, help="rows per result before it is cut (default: 10000)")
-    parser.add_argument("--workers", type=int, help="HTTP front processes (default: KG_WORKERS or 1)")
-    parser.add_argument("--threads", type=int, help="request threads per front process (default: KG_THREADS or 64)")
-    parser.add_argument("--response-cache-bytes", type=int, metavar="BYTES",
-                        help="per-worker cache of query answers, 0 = off (default: KG_RESPONSE_CACHE_BYTES or 32 MB)")
-    guard = parser.add_argument_group("protection (defaults in README, 'Serving under attack')")
-    defaults = Config()
-    for name, kind, text in _GUARD_FLAGS:
-        guard.add_argument("--" + name.replace("_", "-"), type=kind, dest=name, metavar=name.split("_")[-1].upper(),
-                           help=f"{text} (default: KG_{name.upper()} or {getattr(defaults, name)})")
-
-
-_GUARD_FLAGS = (
-    ("server", str, "HTTP server: granian or gunicorn"),
-    ("engine", str, "query engine: process (evaluator processes) or embedded (threads)"),
-    ("evaluators", int, "evaluator processes per front process"),
-    ("query_memory_bytes", int, "memory one query may allocate before it is stopped with 503"),
-    ("queue_size", int, "queries waiting for an evaluator at most (more: 503)"),
-    ("queue_timeout", float, "seconds a query waits for an evaluator at most (then: 503)"),
-    ("long_query_after", float, "seconds after which a query counts as long"),
-    ("long_query_slots", int, "long queries at once; one more is stopped with 503"),
-    ("client_concurrency", int, "queries one client address may have running (more: 429); 0 = no limit"),
-    ("client_query_seconds", float, "evaluation seconds one client may use per window (over: 429); 0 = off"),
-    ("client_window", float, "the window of client-query-seconds, in seconds"),
-    ("header_read_timeout", float, "seconds a client may take to send its headers, or stay idle between requests"),
-)
-
-
-def command(args: argparse.Namespace, config: Config) -> int:
-    config = _apply_flags(args, config)
-    limit_arenas()  # before the store is loaded: glibc's arenas hold on to freed memory
-    app = create_app(config)
-    _check_port_is_free(config)
-    state = state_of(app)
-    state.retire_worker = retire_this_worker
-    log.info("kg serve: %d file(s), SPARQL endpoint at http://%s:%d/sparql (%s, %d worker(s); %s engine)",
-             len(state.dataset.files), config.host, config.port, config.server, config.workers, config.engine)
+def run(config: Config, app) -> None:
+    """Serve `app` with the server `config.server` names, until stopped."""
     if config.server == "granian":
-        granian_server(config, app).serve(target_loader=lambda target: _in_worker(app), wrap_loader=True)
+        granian_server(config).serve(target_loader=lambda target: _in_worker(app), wrap_loader=True)
     else:
         options = gunicorn_options(config)
         previous = options.get("post_fork")
-        options["post_fork"] = lambda server, worker: (previous and previous(server, worker), _in_worker(app))
+
+        def post_fork(server, worker):
+            if previous:
+                previous(server, worker)
+            _in_worker(app)
+
+        options["post_fork"] = post_fork
         GunicornServer(app, options).run()
-    return 0
 
 
 def _in_worker(app):
@@ -99,7 +56,7 @@ def _in_worker(app):
     return app
 
 
-def granian_server(config: Config, app):
+def granian_server(config: Config):
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
@@ -120,41 +77,6 @@ def granian_server(config: Config, app):
         respawn_interval=0.5,
         workers_kill_timeout=5,
     )
-
-
-def _check_port_is_free(config: Config) -> None:
-    """Say so plainly when the port is taken (gunicorn would retry five times, then exit 1)."""
-    try:
-        infos = socket.getaddrinfo(config.host, config.port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise KgError(f"--host {config.host!r}: {exc.strerror}") from None
-    family, kind, proto, _, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            raise KgError(f"cannot listen on {config.host}:{config.port}: {exc.strerror} "
-                          "(is another server running? choose another --port)") from None
-
-
-def _apply_flags(args: argparse.Namespace, config: Config) -> Config:
-    changes = {
-        "host": args.host, "port": args.port, "timeout": args.timeout, "max_rows": args.max_rows,
-        "workers": args.workers, "threads": args.threads, "response_cache_bytes": args.response_cache_bytes,
-        **{name: getattr(args, name, None) for name, _, _ in _GUARD_FLAGS},
-    }
-    changes = {name: value for name, value in changes.items() if value is not None}
-    if args.data:
-        try:
-            changes["data_files"] = tuple(DataFile.parse(spec) for spec in args.data)
-        except ValueError as exc:
-            raise KgError(str(exc)) from None
-    config = config.replace(**changes)
-    _check(config)
-    if config.workers < 1 or config.threads < 1:
-        raise KgError("--workers and --threads must be at least 1")
-    return config
 
 
 def retire_this_worker() -> None:
@@ -204,7 +126,6 @@ def _choose_cpu(server, worker) -> None:
 
 def _pin_to_chosen_cpu(server, worker) -> None:
     os.sched_setaffinity(0, {worker.kg_cpu})
-
 
 
 class GunicornServer(BaseApplication):

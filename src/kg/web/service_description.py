@@ -10,18 +10,18 @@ import threading
 
 import pyoxigraph as ox
 
+from .. import vocab
 from ..config import Config
+from ..vocab import SD, VOID
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-VOID = "http://rdfs.org/ns/void#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
-DCT_LICENSE = ox.NamedNode("http://purl.org/dc/terms/license")
-PREFIXES = {"sd": SD, "void": VOID, "formats": "http://www.w3.org/ns/formats/", "dcterms": "http://purl.org/dc/terms/"}
+RDF_TYPE = ox.NamedNode(vocab.RDF_TYPE)
+DCT_TITLE = ox.NamedNode(vocab.DCTERMS + "title")
+DCT_LICENSE = ox.NamedNode(vocab.DCTERMS + "license")
+PREFIXES = {"sd": SD, "void": VOID, "formats": vocab.FORMATS, "dcterms": vocab.DCTERMS}
 
 # The format IRIs of http://www.w3.org/ns/formats/ for every format the endpoint can answer in.
 RESULT_FORMAT_IRIS = [
-    f"http://www.w3.org/ns/formats/{name}"
+    f"{vocab.FORMATS}{name}"
     for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                  "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "TriG", "N-Quads")
 ]
@@ -57,7 +57,7 @@ class ServiceDescription:
             ox.Triple(service, _sd("endpoint"), ox.NamedNode(endpoint)),
             ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
             ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
-            ox.Triple(service, _sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
+            ox.Triple(service, _sd("defaultEntailmentRegime"), ox.NamedNode(vocab.ENTAILMENT + "Simple")),
             ox.Triple(service, DCT_TITLE, ox.Literal("kg SPARQL endpoint (read-only)")),
         ]
         if self._config.federation_allowlist:
@@ -128,4 +128,4 @@ def _bound(row: ox.QuerySolution, name: str) -> bool:
         return False
 
 
-_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_XSD_INTEGER = ox.NamedNode(vocab.XSD + "integer")

@@ -1,0 +1,19 @@
+"""`kg diff OLD NEW`: triples added and removed between two dumps, grouped by entity (kg.diff)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import Config
+from ..diff import diff, render
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("old", type=Path, help="the earlier dump")
+    parser.add_argument("new", type=Path, help="the later dump")
+
+
+def command(args, config: Config) -> int:
+    changes, added, removed = diff(args.old, args.new)
+    print(render(changes, added, removed, config), end="")
+    return 0
