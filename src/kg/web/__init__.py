@@ -8,7 +8,7 @@ from flask import Flask
 from ..config import Config, from_env
 from ..process_engine import PoolSettings, ProcessEngine
 from ..query_engine import EmbeddedEngine, QueryEngine
-from . import downloads, entities, errors, home
+from . import downloads, entities, errors, home, security
 from .admission import ClientBudgets
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
@@ -37,9 +37,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
     errors.init_app(app)
+    security.init_app(app)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state), app.wsgi_app))
+    app.wsgi_app = errors.RequestIds(security.NoSniff(Router(SparqlEndpoint(state), app.wsgi_app)))
     return app
 
 
