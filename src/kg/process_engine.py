@@ -169,7 +169,7 @@ class ProcessEngine:
                 if len(self._idle) <= settings.spare // 2:
                     self._keep_spares()
                 return self._idle.pop()
-            if len(self._waiters) >= settings.queue_size:
+            if len(self._waiters) >= settings.queue_size + max(0, settings.evaluators - self._count):
                 raise EngineBusy(f"The server is busy: {len(self._waiters)} queries are already waiting. "
                                  "Try again in a moment.", 2)
             waiter = _Waiter()
