@@ -36,6 +36,7 @@ when the socket to its parent closes: nothing is left behind when the server sto
 from __future__ import annotations
 
 import ctypes
+import faulthandler
 import ctypes.util
 import heapq
 import itertools
@@ -418,6 +419,7 @@ def _zygote_main(sock: socket.socket, open_store: Callable[[], ox.Store], memory
 # --- an evaluator ----------------------------------------------------------------------------
 def _evaluator_main(conn: Connection, store: ox.Store, memory_budget: int, formats: dict) -> None:
     """Answer jobs on one thread with a large stack (the main thread's is only 8 MB)."""
+    faulthandler.disable()  # a query over its budget aborts the process: expected, not worth a dump
     if _NICE_START:
         os.nice(_NICE_START)
     threading.stack_size(_EVALUATOR_STACK)
