@@ -257,13 +257,13 @@ class Outcome:
 
 
 def measure(endpoint: Endpoint, attack: Attack, seconds: float, interval: float = 0.2,
-            after: float = 2.0, normal: float = 0.5, warmup: float = 0.5) -> Outcome:
-    """Run `attack` for `seconds` with the probe going; keep probing `after` seconds once it stops."""
-    probe = Probe(endpoint, interval).start()
+            after: float = 2.0, normal: float = 0.5) -> Outcome:
+    """Run `attack` for `seconds` with the probe going; keep probing `after` seconds once it stops.
+    Every probe sent while the attack runs counts, from its very first moment."""
     stop = threading.Event()
-    threads = attack.run(endpoint, stop)
-    time.sleep(warmup)  # let the attack take hold before counting
     start = time.monotonic()
+    threads = attack.run(endpoint, stop)
+    probe = Probe(endpoint, interval).start()
     time.sleep(seconds)
     stop.set()
     ended = time.monotonic()

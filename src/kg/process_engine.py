@@ -77,11 +77,11 @@ class PoolSettings:
     memory_budget: int = 1024 * 1024 * 1024  # bytes a query may allocate (RLIMIT_AS over the start size)
     queue_size: int = 64  # requests waiting for an evaluator at most
     queue_timeout: float = 2.0  # seconds a request waits for one at most
-    demote_after: float = 0.05  # CPU seconds: then the query runs at the lowest CPU priority
+    demote_after: float = 0.02  # CPU seconds: then the query runs at the lowest CPU priority
     long_after: float = 0.5  # CPU seconds: then the query is a heavy one
     heavy_bytes: int = 256 * 1024 * 1024  # memory grown: then too
     long_query_slots: int = 8  # heavy queries at once at most; one more is stopped (503, Retry-After)
-    spare: int = 4  # idle evaluators kept ready (forked by a keeper thread, off the request path)
+    spare: int = 8  # idle evaluators kept ready (forked by a keeper thread, off the request path)
 
 
 # --- the engine (in the server process) ------------------------------------------------------
@@ -117,6 +117,7 @@ class ProcessEngine:
                 self._zygote = _Zygote.fork(self._open_store, self.settings.memory_budget, self._formats)
                 self._pid = os.getpid()
                 self._idle, self._count, self._waiters, self._keeper = [], 0, [], None
+                self._keep_spares()  # evaluators ready before the first request
 
     def stop(self) -> None:
         with self._lock:
