@@ -67,7 +67,7 @@ class Config:
     queue_timeout: float = 2.0  # seconds a query waits for an evaluator before 503 + Retry-After
     long_query_after: float = 0.5  # CPU seconds: a query using more (or 256 MB) is a heavy one
     long_query_slots: int = 8  # heavy queries at once; one more is stopped (503): the rest stay for short ones
-    client_concurrency: int = 4  # queries one client (IP address) may have running; more get 429; 0 = no limit
+    client_concurrency: int = 8  # queries one client (IP address) may have in evaluation at once (of 24); more get 429; 0 = no limit
     client_query_seconds: float = 60.0  # evaluation seconds one client may use per window; over: 429; 0 = off
     client_window: float = 60.0  # seconds
     header_read_timeout: float = 5.0  # seconds a client may take to send its request headers (or stay idle)

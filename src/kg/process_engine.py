@@ -18,8 +18,9 @@ evaluates every query in an evaluator process of its own:
   `long_query_slots` queries may be heavy (over `long_after` CPU seconds, or `heavy_bytes` of
   memory grown): a query that would become one more is stopped with 503 and Retry-After, so the
   other evaluators are always there for short queries, and at most that many hold much memory.
-  CPU time, not wall time, decides: on a loaded machine a cheap query that waited for a core is
-  not mistaken for a heavy one.
+  CPU time decides first: on a loaded machine a cheap query that waited for a core is not
+  mistaken for a heavy one; a query still running after 4 x `long_after` of wall time is heavy
+  whatever its CPU time.
 - **A bounded, fair queue.** When every evaluator is busy a request waits at most `queue_timeout`
   seconds, with at most `queue_size` others, and the client that used the least evaluation time
   recently goes first; past either bound it gets `EngineBusy` (503 + Retry-After).
@@ -55,7 +56,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from .query_engine import (EngineBusy, QueryJob, QueryOverMemory, QuerySyntaxError,
+from .query_engine import (OVER_BUDGET, EngineBusy, QueryJob, QueryOverMemory, QuerySyntaxError,
                            QueryTimeout, dataset_arguments)
 from .sparql_results import Serialized, serialize_result
 from .sparql_scan import QueryRejected, check_regexes
@@ -67,6 +68,7 @@ _TRIM_AFTER_BYTES = 4_000_000  # after an answer this large, give freed memory b
 _NICE_START = 0  # evaluators start at the server's own CPU priority (a cheap query must not wait behind others)
 _NICE_LOW = 19  # once a query has used demote_after CPU seconds
 _TICK = 0.05  # seconds between two looks at a running query
+_WALL_FACTOR = 4  # a query running this many times long_after in wall time is heavy too (starved of CPU or not)
 _TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = resource.getpagesize()
 
@@ -154,6 +156,9 @@ class ProcessEngine:
 
     def has_graph(self, iri: str) -> bool:
         return self._front_store.contains_named_graph(ox.NamedNode(iri))
+
+    def has_spare_capacity(self) -> bool:
+        return len(self._idle) > self.settings.spare // 2 and not self._waiters
 
     # evaluators in and out
     # A request takes an idle evaluator if there is one; otherwise it waits, and every evaluator
@@ -248,6 +253,8 @@ class ProcessEngine:
         started = time.monotonic()
         deadline = started + limits.timeout
         evaluator.send(job)
+        if job.priority >= OVER_BUDGET:
+            evaluator.demote()
         heavy = False
         try:
             done = evaluator.wait(min(settings.demote_after, limits.timeout))
@@ -258,7 +265,8 @@ class ProcessEngine:
                 cpu, grown = evaluator.usage()
                 if cpu >= settings.demote_after:
                     evaluator.demote()
-                if not heavy and (cpu >= settings.long_after or grown >= settings.heavy_bytes):
+                if not heavy and (cpu >= settings.long_after or grown >= settings.heavy_bytes
+                                  or now - started >= settings.long_after * _WALL_FACTOR):
                     with self._lock:
                         if self._long >= settings.long_query_slots:
                             raise EngineBusy(

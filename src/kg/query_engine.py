@@ -103,12 +103,20 @@ class QueryJob:
     priority: float = 0.0  # when queries wait for an evaluator, lower goes first (kg.web.admission)
 
 
+#: A job priority from here up: its client is over its query-time budget (kg.web.admission) and
+#: is served only from spare capacity, at the lowest CPU priority.
+OVER_BUDGET = 1e6
+
+
 class QueryEngine(Protocol):
     def evaluate(self, job: QueryJob) -> Serialized:
         """The answer in `job.output`, cut at the limits; raises QueryTimeout or QuerySyntaxError."""
 
     def has_graph(self, iri: str) -> bool:
         """Whether the dataset has a named graph `iri`."""
+
+    def has_spare_capacity(self) -> bool:
+        """Whether a query now would take nothing from anyone (an evaluator stands idle)."""
 
 
 class EmbeddedEngine:
@@ -136,6 +144,9 @@ class EmbeddedEngine:
 
     def has_graph(self, iri: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(iri))
+
+    def has_spare_capacity(self) -> bool:
+        return False  # threads that cannot be stopped: budgets apply strictly
 
 
 def dataset_arguments(dataset: DatasetDescription) -> dict:

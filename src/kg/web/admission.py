@@ -1,11 +1,14 @@
 """Fairness between clients: how many queries one client may have running, and for how long.
 
 As the Wikidata Query Service does, every client (its IP address as the server sees it) has
-- a concurrency limit: at most `client_concurrency` of its queries evaluated at once, and
+- a concurrency limit: at most `client_concurrency` of its queries evaluated at once (more get
+  429 Too Many Requests with Retry-After), and
 - a query-time budget: at most `client_query_seconds` of evaluation time within any
-  `client_window` seconds (time still running counts as it passes);
-over either it gets 429 Too Many Requests with Retry-After, and its query is not evaluated. What
-is left for everyone else (a bounded queue, long-query slots) is the engine's
+  `client_window` seconds (time still running counts as it passes). Over it, the client gets 429
+  with Retry-After whenever its query would take an evaluator someone else could use (none is
+  idle); while evaluators stand idle it is still served, last in line and at the lowest CPU
+  priority (OVER_BUDGET), so a busy but harmless client is slowed, not refused, on an idle server.
+What is left for everyone else (a bounded queue, heavy-query slots) is the engine's
 (kg.process_engine). Answers from the cache cost nothing and are not counted.
 """
 
@@ -17,6 +20,8 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from ..query_engine import OVER_BUDGET
 
 
 class TooManyRequests(Exception):
@@ -47,22 +52,24 @@ class ClientBudgets:
         return self.concurrency > 0 or self.query_seconds > 0
 
     @contextmanager
-    def admit(self, client: str):
-        """Count one evaluation for `client`; TooManyRequests if it is over a limit."""
+    def admit(self, client: str, spare_capacity: bool = False):
+        """Count one evaluation for `client`; TooManyRequests if it is over a limit. Yields the
+        query's priority (kg.query_engine.QueryJob.priority): the seconds the client used recently,
+        OVER_BUDGET more when it is over its budget but `spare_capacity` lets it in anyway."""
         if not self.enabled:
-            yield
+            yield 0.0
             return
         now = time.monotonic()
         with self._lock:
             record = self._clients.get(client)
             if record is None:
                 record = self._clients[client] = _Client()
-            self._check(record, now)
+            used = self._check(record, now, spare_capacity)
             record.running.append(now)
             if now >= self._next_sweep:
                 self._sweep(now)
         try:
-            yield
+            yield used + OVER_BUDGET if self.query_seconds > 0 and used >= self.query_seconds else used
         finally:
             end = time.monotonic()
             with self._lock:
@@ -70,34 +77,22 @@ class ClientBudgets:
                 record.spent.append((end, end - now))
                 record.total += end - now
 
-    def usage(self, client: str) -> float:
-        """Seconds of evaluation `client` used within the window (running ones included): the
-        priority of its next query when queries wait (kg.process_engine)."""
-        if not self.enabled:
-            return 0.0
-        now = time.monotonic()
-        with self._lock:
-            record = self._clients.get(client)
-            if record is None:
-                return 0.0
-            return self._used(record, now)
-
     def _used(self, record: _Client, now: float) -> float:
         spent = record.spent
         while spent and spent[0][0] <= now - self.window:
             record.total -= spent.popleft()[1]
         return max(0.0, record.total) + sum(now - start for start in record.running)
 
-    def _check(self, record: _Client, now: float) -> None:
+    def _check(self, record: _Client, now: float, spare_capacity: bool) -> float:
         if self.concurrency > 0 and len(record.running) >= self.concurrency:
             raise TooManyRequests(
                 f"Too many queries at once from your address: {len(record.running)} are still running "
                 f"(at most {self.concurrency}). Wait for them, then try again.", 1)
-        if self.query_seconds <= 0:
-            return
         used = self._used(record, now)
+        if self.query_seconds <= 0:
+            return used
         spent = record.spent
-        if used >= self.query_seconds:
+        if used >= self.query_seconds and not spare_capacity:
             # Wait until enough of the window's spending has aged out.
             over, wait = used - self.query_seconds, self.window
             for ended, seconds in spent:
@@ -109,6 +104,7 @@ class ClientBudgets:
                 f"Your address has used its query time: {used:.0f} s of evaluation in the last "
                 f"{self.window:g} s (at most {self.query_seconds:g} s). Try again later.",
                 max(1, math.ceil(wait)))
+        return used
 
     def _sweep(self, now: float) -> None:
         """Forget clients with nothing running and nothing spent within the window."""

@@ -132,10 +132,10 @@ def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCa
               key=None) -> Reply:
     """The engine's answer to `job`; with a cache, remember it under `key` (None: never)."""
     client = call.environ.get("REMOTE_ADDR") or "-"
-    budgets = call.state.budgets
+    engine = call.state.engine
     try:
-        with budgets.admit(client):
-            result = call.state.engine.evaluate(dataclasses.replace(job, priority=budgets.usage(client)))
+        with call.state.budgets.admit(client, engine.has_spare_capacity()) as priority:
+            result = engine.evaluate(dataclasses.replace(job, priority=priority) if priority else job)
     except QueryTimeout as exc:
         return _timed_out(call, exc)
     except QuerySyntaxError as exc:
