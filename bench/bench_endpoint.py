@@ -23,6 +23,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +55,17 @@ def hello_command(folder: Path, port: int) -> list[str]:
     (folder / "hello_app.py").write_text(HELLO)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     return [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(folder), "hello_app:app"]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on (fixed ones could be another benchmark's on a shared machine)."""
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
 
 
 def start(command: list[str], port: int, path: str) -> subprocess.Popen:
@@ -129,7 +141,7 @@ BEFORE = ["--server", "gunicorn", "--engine", "embedded", "--workers", "2", "--t
 
 def run_all(data: Path, args, folder: Path) -> dict:
     """All servers up; rounds alternate between them so that background load hits all alike."""
-    hello_port, kg_port, cached_port, before_port, before_cached = 18931, 18932, 18933, 18934, 18935
+    hello_port, kg_port, cached_port, before_port, before_cached = free_ports(5)
     kg_command = [sys.executable, "-m", "kg.cli", "serve", "--data", str(data)]
     servers = [
         start(hello_command(folder, hello_port), hello_port, "/"),

@@ -148,7 +148,7 @@ def test_a_full_queue_is_refused_and_waiting_is_bounded(engine_factory):
     started = time.monotonic()
     with pytest.raises(EngineBusy, match="no evaluator became free within 0.3 s"):
         engine.evaluate(job("ASK {}"))
-    assert 0.25 < time.monotonic() - started < 1.5
+    assert 0.25 < time.monotonic() - started < 3  # bounded (generous: the machine may be shared)
     for thread in threads:
         thread.join()
 

@@ -110,6 +110,7 @@ class ProcessEngine:
         self._lock = threading.Lock()
         self._keeper: threading.Thread | None = None
         self._wanted = threading.Event()
+        self._spent = threading.local()  # .cpu: the CPU seconds of this thread's last query
 
     # lifecycle
     def start(self) -> None:
@@ -132,15 +133,19 @@ class ProcessEngine:
 
     # QueryEngine
     def evaluate(self, job: QueryJob) -> Serialized:
+        self._spent.cpu = None
         evaluator = self._acquire(job.priority)
+        before = evaluator.cpu
         try:
             reply = self._run(evaluator, job)
         except BaseException:
+            self._spent.cpu = evaluator.usage()[0]
             self._discard(evaluator)
             raise
         if reply is None:  # the evaluator ended without answering: over its memory budget (or a crash)
             self._discard(evaluator)
             raise QueryOverMemory(self.settings.memory_budget)
+        self._spent.cpu = max(0.0, evaluator.cpu - before)
         kind, value, truncated, retire = reply
         evaluator.retire = evaluator.retire or retire
         self._release(evaluator)
@@ -159,6 +164,10 @@ class ProcessEngine:
 
     def has_spare_capacity(self) -> bool:
         return len(self._idle) > self.settings.spare // 2 and not self._waiters
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds the last query evaluated on this thread used (None: unknown)."""
+        return getattr(self._spent, "cpu", None)
 
     # evaluators in and out
     # A request takes an idle evaluator if there is one; otherwise it waits, and every evaluator
@@ -293,11 +302,11 @@ class _Waiter:
 class _Evaluator:
     """The engine's end of one evaluator process."""
 
-    __slots__ = ("pid", "conn", "retire", "demoted", "_rss", "_cpu")
+    __slots__ = ("pid", "conn", "retire", "demoted", "_rss", "cpu")
 
     def __init__(self, pid: int, conn: Connection):
         self.pid, self.conn, self.retire, self.demoted = pid, conn, False, False
-        self._cpu = 0.0  # CPU seconds it had used when the current query started (it says after each)
+        self.cpu = 0.0  # CPU seconds it had used when the current query started (it says after each)
         self._rss = self._resident()  # as forked
 
     def _resident(self) -> int:
@@ -315,7 +324,7 @@ class _Evaluator:
         except (OSError, IndexError):
             return 0.0, 0
         cpu = (int(fields[11]) + int(fields[12])) / _TICKS
-        return cpu - self._cpu, self._resident() - self._rss
+        return cpu - self.cpu, self._resident() - self._rss
 
     def send(self, job: QueryJob) -> None:
         self.conn.send_bytes(pickle.dumps((job.query, job.dataset, job.base_iri, job.output.key, job.limits),
@@ -326,7 +335,7 @@ class _Evaluator:
 
     def receive(self):
         try:
-            *reply, self._cpu = pickle.loads(self.conn.recv_bytes())
+            *reply, self.cpu = pickle.loads(self.conn.recv_bytes())
         except (EOFError, OSError):
             return None
         return reply

@@ -118,6 +118,9 @@ class QueryEngine(Protocol):
     def has_spare_capacity(self) -> bool:
         """Whether a query now would take nothing from anyone (an evaluator stands idle)."""
 
+    def cpu_seconds(self) -> float | None:
+        """The CPU seconds of the last query this thread evaluated (None: the engine cannot tell)."""
+
 
 class EmbeddedEngine:
     """A pyoxigraph store in this process, evaluated on a pool of evaluator threads."""
@@ -147,6 +150,9 @@ class EmbeddedEngine:
 
     def has_spare_capacity(self) -> bool:
         return False  # threads that cannot be stopped: budgets apply strictly
+
+    def cpu_seconds(self) -> float | None:
+        return None  # threads share the process's CPU clock: budgets count wall time
 
 
 def dataset_arguments(dataset: DatasetDescription) -> dict:

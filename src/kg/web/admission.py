@@ -4,7 +4,9 @@ As the Wikidata Query Service does, every client (its IP address as the server s
 - a concurrency limit: at most `client_concurrency` of its queries evaluated at once (more get
   429 Too Many Requests with Retry-After), and
 - a query-time budget: at most `client_query_seconds` of evaluation time within any
-  `client_window` seconds (time still running counts as it passes). Over it, the client gets 429
+  `client_window` seconds: the CPU time its queries used in their evaluators where the engine
+  can tell (as WDQS counts processing time; waiting and moving bytes are not the client's), else
+  wall time; time still running counts as it passes, in wall time. Over it, the client gets 429
   with Retry-After whenever its query would take an evaluator someone else could use (none is
   idle); while evaluators stand idle it is still served, last in line and at the lowest CPU
   priority (OVER_BUDGET), so a busy but harmless client is slowed, not refused, on an idle server.
@@ -31,6 +33,17 @@ class TooManyRequests(Exception):
         self.retry_after = retry_after
 
 
+class Ticket:
+    __slots__ = ("priority", "charged")
+
+    def __init__(self):
+        self.priority = 0.0
+        self.charged: float | None = None
+
+    def charge(self, seconds: float | None) -> None:
+        self.charged = seconds
+
+
 @dataclass
 class _Client:
     running: list[float] = field(default_factory=list)  # start times of its queries in evaluation
@@ -53,11 +66,13 @@ class ClientBudgets:
 
     @contextmanager
     def admit(self, client: str, spare_capacity: bool = False):
-        """Count one evaluation for `client`; TooManyRequests if it is over a limit. Yields the
-        query's priority (kg.query_engine.QueryJob.priority): the seconds the client used recently,
-        OVER_BUDGET more when it is over its budget but `spare_capacity` lets it in anyway."""
+        """Count one evaluation for `client`; TooManyRequests if it is over a limit. Yields a
+        Ticket: its `priority` for kg.query_engine.QueryJob (the seconds the client used recently,
+        OVER_BUDGET more when it is over its budget but `spare_capacity` lets it in anyway); call
+        `charge(seconds)` to count the query's CPU seconds instead of its wall time."""
+        ticket = Ticket()
         if not self.enabled:
-            yield 0.0
+            yield ticket
             return
         now = time.monotonic()
         with self._lock:
@@ -68,14 +83,16 @@ class ClientBudgets:
             record.running.append(now)
             if now >= self._next_sweep:
                 self._sweep(now)
+        ticket.priority = used + OVER_BUDGET if self.query_seconds > 0 and used >= self.query_seconds else used
         try:
-            yield used + OVER_BUDGET if self.query_seconds > 0 and used >= self.query_seconds else used
+            yield ticket
         finally:
             end = time.monotonic()
+            cost = end - now if ticket.charged is None else ticket.charged
             with self._lock:
                 record.running.remove(now)
-                record.spent.append((end, end - now))
-                record.total += end - now
+                record.spent.append((end, cost))
+                record.total += cost
 
     def _used(self, record: _Client, now: float) -> float:
         spent = record.spent

@@ -134,8 +134,11 @@ def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCa
     client = call.environ.get("REMOTE_ADDR") or "-"
     engine = call.state.engine
     try:
-        with call.state.budgets.admit(client, engine.has_spare_capacity()) as priority:
-            result = engine.evaluate(dataclasses.replace(job, priority=priority) if priority else job)
+        with call.state.budgets.admit(client, engine.has_spare_capacity()) as ticket:
+            try:
+                result = engine.evaluate(dataclasses.replace(job, priority=ticket.priority) if ticket.priority else job)
+            finally:
+                ticket.charge(engine.cpu_seconds())
     except QueryTimeout as exc:
         return _timed_out(call, exc)
     except QuerySyntaxError as exc:
