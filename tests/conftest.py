@@ -1,4 +1,9 @@
-"""Shared fixtures: paths to test data, and `live_server`, a real `kg serve` on a free port.
+"""Shared fixtures: paths to test data, `built` (one real build per session), and `live_server`,
+a real `kg serve` on a free port.
+
+`built` is the Config of one build of the project's data, made once per test session into a
+temporary directory (never the user's ./build) by the function `kg build` runs, so golden-query
+and build tests see exactly what users get; `built_store` is that dataset in a store.
 
 `live_server(*data, args=(), env=None)` starts `kg serve --data ...` as a subprocess (gunicorn,
 the same code path users run), waits until it answers HTTP, and returns a LiveServer with
@@ -20,6 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from kg.build import build
+from kg.config import Config, DataFile, from_env
+from kg.store import load_store
+from kg.web import create_app
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -92,6 +102,18 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Config:
+    config = from_env(environ={}, build_dir=tmp_path_factory.mktemp("kg-test-build") / "build")
+    build(config)
+    return config
+
+
+@pytest.fixture(scope="session")
+def built_store(built):
+    return load_store([DataFile(built.dataset_path)])
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Factory: live_server(*data_specs, args=(), env=None, ready_path="/sparql") -> LiveServer."""
     servers: dict[tuple, LiveServer] = {}
@@ -118,8 +140,6 @@ def make_app():
 
     Queries run on the embedded engine (threads) unless `engine="process"` is given: kg serve's
     evaluator processes are tested in test_process_engine.py and over HTTP with live_server."""
-    from kg.config import DataFile, from_env
-    from kg.web import create_app
 
     def make(*data: str | Path, **settings):
         files = tuple(DataFile.parse(str(spec)) for spec in data)

@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-from built import built_config
 from kg.config import PROJECT_ROOT
 
 
@@ -17,12 +16,12 @@ def kg(*args, env_root=None, build_dir=None):
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory):
+def project(tmp_path_factory, built):
     """A copy of the project's ontology, data and a good build of them."""
     root = tmp_path_factory.mktemp("project")
     for folder in ("ontology", "data", "queries"):
         shutil.copytree(PROJECT_ROOT / folder, root / folder)
-    shutil.copytree(built_config().build_dir, root / "build")
+    shutil.copytree(built.build_dir, root / "build")
     return root
 
 
@@ -30,8 +29,8 @@ def snapshot(build_dir):
     return {p.relative_to(build_dir): p.read_bytes() for p in sorted(build_dir.rglob("*")) if p.is_file()}
 
 
-def test_build_writes_the_three_graphs_and_a_manifest():
-    config = built_config()
+def test_build_writes_the_three_graphs_and_a_manifest(built):
+    config = built
     manifest = json.loads((config.build_dir / "manifest.json").read_text())
     assert set(manifest["triples"]) == {"asserted", "inferred", "ontology"}
     assert all(count > 0 for count in manifest["triples"].values())

@@ -12,7 +12,6 @@ import sys
 
 import pytest
 
-from built import built_config
 from kg import dump
 from kg.build import _build_lock, build
 from kg.errors import KgError
@@ -20,11 +19,10 @@ from kg.web.dataset import load_dataset
 
 
 @pytest.fixture
-def copy_of_build(tmp_path):
-    config = built_config()
+def copy_of_build(tmp_path, built):
     target = tmp_path / "build"
-    shutil.copytree(config.build_dir, target)
-    return config.replace(build_dir=target)
+    shutil.copytree(built.build_dir, target)
+    return built.replace(build_dir=target)
 
 
 def serve(config, port="1"):

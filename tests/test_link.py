@@ -16,7 +16,8 @@ from rdflib import URIRef
 
 from kg.config import PROJECT_ROOT, from_env
 from kg.errors import KgError
-from kg.link import WikidataSearch, mapping_graph, propose, read_mappings, report
+from kg.link import mapping_graph, read_mappings, report
+from kg.proposals import WikidataSearch, propose
 
 DATA = Path(__file__).parent / "data"
 RECORDED = DATA / "link"
@@ -179,7 +180,8 @@ def fake_api():
     FakeWikidata.requests = []
     FakeWikidata.throttle = set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeWikidata)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the loop to look (0.5 s by default, per test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/w/api.php"
     server.shutdown()

@@ -12,7 +12,6 @@ import http.client
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -288,5 +287,15 @@ def test_sparqlwrapper_sees_syntax_errors(wrapper):
         wrapper.query()
 
 
-def test_endpoint_url_is_what_the_client_used(server):
-    assert urlsplit(server.url("/sparql")).port == server.port
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_endpoint_url_is_what_the_client_used(server, host):
+    """sd:endpoint is the URL the client asked (its Host header), not the configured base's port 8000."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", "/sparql", headers={"Host": f"{host}:{server.port}", "Accept": "text/turtle"})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == 200
+    triples = [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.TURTLE)]
+    endpoints = {t.object.value for t in triples if t.predicate == ox.NamedNode(SD + "endpoint")}
+    assert endpoints == {f"http://{host}:{server.port}/sparql"}

@@ -25,8 +25,8 @@ import pyoxigraph as ox
 from rdflib import RDF, URIRef
 
 from . import dump, infer, link, load, validate, vocab
+from .canonical import canonical_blank_nodes, sorted_quads
 from .config import Config
-from .dump import canonical_blank_nodes, sorted_quads
 from .errors import KgError
 
 log = logging.getLogger("kg.build")
@@ -50,6 +50,7 @@ def build(config: Config, engine: str = "owlrl") -> dict:
 
 def _build(config: Config, engine: str) -> dict:
     started = time.monotonic()
+    probe_target(config.build_dir)  # and say at once, not after loading and validating, if it cannot be made
     _step(1, "loading the ontology and the curated data")
     ontology = load.load_ontology(config)
     loaded = load.load_data(config, ontology)
@@ -157,6 +158,12 @@ class _build_lock:
     def __exit__(self, *exc) -> None:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
         self.handle.close()
+
+
+def probe_target(target: Path) -> None:
+    """Fail now if the staging directory beside `target` cannot be created (it is removed again)."""
+    with _staging_dir(target):
+        pass
 
 
 class _staging_dir:

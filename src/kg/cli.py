@@ -2,7 +2,8 @@
 
 A subcommand module provides `add_arguments(parser)` and `command(args, config) -> int`
 (the exit code); the work itself is done by the library modules it calls (kg.build,
-kg.validate, kg.web.server...), which know nothing of argparse.
+kg.validate, kg.web.server...), which know nothing of argparse. Only the module of the command
+asked for is imported (`kg serve` does not load the SHACL validator, `kg --help` loads none).
 """
 
 from __future__ import annotations
@@ -38,21 +39,37 @@ def _common_options(suppress: bool) -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, dict]:
+def build_parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, dict]:
+    """The parser, and the modules of the commands it knows the arguments of: the one `argv` names
+    (none if it names none), or every command when no argv is given."""
+    wanted = set(COMMANDS) if argv is None else {_command_named(argv)}
     parser = argparse.ArgumentParser(prog="kg", description=__doc__.splitlines()[0], parents=[_common_options(False)])
     parser.add_argument("--version", action="version", version=f"kg {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     modules = {}
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
         sub = subparsers.add_parser(name, help=help_text, description=help_text, parents=[_common_options(True)])
-        module.add_arguments(sub)
-        modules[name] = module
+        if name in wanted:
+            module = importlib.import_module(module_name)
+            module.add_arguments(sub)
+            modules[name] = module
     return parser, modules
 
 
+def _command_named(argv: list[str]) -> str | None:
+    """The subcommand in argv: the first word that is not an option or the value of --base/--build-dir."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--base", "--build-dir"):
+            next(words, None)
+        elif word in COMMANDS:
+            return word
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser, modules = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser, modules = build_parser(argv)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .canonical import canonical_blank_nodes
 from .config import Config
-from .dump import canonical_blank_nodes
 from .errors import KgError
 from .store import FORMATS, QUAD_FORMATS
 from .vocab import prefixes
+
 
 def _suffix(path: Path) -> str:
     return Path(path.name[:-3]).suffix.lower() if path.name.endswith(".gz") else path.suffix.lower()

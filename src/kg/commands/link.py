@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import KgError
-from ..link import DEFAULT_API, WikidataSearch, mapping_path, propose, read_mappings, report
+from ..link import mapping_path, read_mappings, report
+from ..proposals import DEFAULT_API, WikidataSearch, propose
 
 
 def add_arguments(parser) -> None:

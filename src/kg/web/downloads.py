@@ -17,6 +17,7 @@ from flask import Blueprint, Response, render_template, request, send_file
 
 from ..dump import FORMATS, SUMS_FILE, VARIANT_TITLES, VOID_FILE, downloads_dir
 from .errors import api_error
+from .http_common import client_copy_is_current
 from .state import current_state
 from .protocol_formats import NotAcceptable, negotiate
 
@@ -124,7 +125,7 @@ def void_description():
         return api_error(406, "not_acceptable", str(exc))
     data = path.read_bytes()
     etag = f"{hashlib.sha256(data).hexdigest()[:32]}-{fmt.key}"
-    if request.if_none_match.contains(etag):
+    if client_copy_is_current(request.environ, etag):
         response = Response(status=304)
     else:
         body = data if fmt.key == "ttl" else ox.serialize(ox.parse(data, format=ox.RdfFormat.TURTLE), format=fmt.rdf)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Callable
 
 import pyoxigraph as ox
-from werkzeug.http import http_date, parse_date, parse_etags, quote_etag
+from werkzeug.http import http_date, quote_etag
 
 from ..query_engine import (DatasetDescription, EngineBusy, Limits, QueryJob, QueryOverMemory, QuerySyntaxError,
                             QueryTimeout)
@@ -24,6 +24,7 @@ from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected, inspect_query
 from .admission import TooManyRequests
 from .errors import log_protocol_error, protocol_error_text
+from .http_common import client_copy_is_current as is_current
 from .protocol_cache import ResultCache
 from .protocol_formats import Format, NotAcceptable, negotiate
 from .protocol_request import SparqlRequest
@@ -210,16 +211,7 @@ def _cors(enabled: bool) -> tuple[tuple[str, str], ...]:
 
 # --- HTTP caching ----------------------------------------------------------------------------
 def client_copy_is_current(call: Call, etag: str) -> bool:
-    environ = call.environ
-    if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
-        return False
-    if "HTTP_IF_NONE_MATCH" in environ:  # RFC 9110: If-Modified-Since is ignored then
-        tags = parse_etags(environ["HTTP_IF_NONE_MATCH"])
-        return tags.contains_weak(etag) or tags.star_tag
-    if "HTTP_IF_MODIFIED_SINCE" not in environ:  # the usual case: skip parsing dates
-        return False
-    since = parse_date(environ["HTTP_IF_MODIFIED_SINCE"])
-    return since is not None and call.dataset.last_modified <= since
+    return is_current(call.environ, etag, call.dataset.last_modified)
 
 
 @lru_cache(maxsize=256)

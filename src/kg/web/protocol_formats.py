@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
+
+from .http_common import accepted, best_offer
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ GRAPH_FORMATS = (
     Format("nq", "application/n-quads", rdf=G.N_QUADS, names=("nq", "nquads", "n-quads")),
 )
 OFFERS = {"results": RESULT_FORMATS, "graph": GRAPH_FORMATS}
+# Accept matching tries every offer's media type, then the aliases (the first of equal matches wins).
+PREFERENCE = {kind: tuple((fmt.media_type, fmt) for fmt in offers)
+              + tuple((alias, fmt) for fmt in offers for alias in fmt.aliases)
+              for kind, offers in OFFERS.items()}
 
 
 class NotAcceptable(Exception):
@@ -73,10 +78,10 @@ def _negotiate(kind: str, accept_header: str, format_params: tuple[str, ...]) ->
     asked = [value.strip().lower() for value in format_params if value.strip()]
     if asked:
         return _by_format_param(offers, kind, asked)
-    accept = parse_accept_header(accept_header, MIMEAccept)
+    accept = accepted(accept_header)
     if not accept:
         return offers[0]
-    return _by_accept(offers, kind, accept)
+    return _by_accept(kind, accept)
 
 
 def _by_format_param(offers: tuple[Format, ...], kind: str, asked: list[str]) -> Format:
@@ -88,11 +93,8 @@ def _by_format_param(offers: tuple[Format, ...], kind: str, asked: list[str]) ->
     raise NotAcceptable(kind, ", ".join(asked))
 
 
-def _by_accept(offers: tuple[Format, ...], kind: str, accept: MIMEAccept) -> Format:
-    if ";" in accept.to_header():  # "text/turtle; charset=utf-8" must still match text/turtle
-        accept = MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in accept])
-    candidates = [fmt.media_type for fmt in offers] + [alias for fmt in offers for alias in fmt.aliases]
-    best = accept.best_match(candidates)
+def _by_accept(kind: str, accept: MIMEAccept) -> Format:
+    best = best_offer(accept, PREFERENCE[kind])
     if best is None:
         raise NotAcceptable(kind, accept.to_header())
-    return next(fmt for fmt in offers if best == fmt.media_type or best in fmt.aliases)
+    return best

@@ -1,0 +1,134 @@
+"""The VoID description of a release: counts, class partitions, graphs, the Wikidata linkset, every dump file."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pyoxigraph as ox
+
+from . import vocab
+from .canonical import _term_key, with_sorted_prefixes
+from .config import Config
+from .vocab import DCAT, RDF_TYPE, SPDX, VOID, WIKIDATA, XSD
+from .vocab import DCTERMS as DCT
+
+SKOS_EXACT = vocab.SKOS + "exactMatch"
+
+
+def void_iri(config: Config, fragment: str = "") -> str:
+    return f"{config.base}.well-known/void{'#' + fragment if fragment else ''}"
+
+
+def void_turtle(config: Config, quads: list, release, files: list, inferred_graph: str) -> bytes:
+    """The VoID description: counts, class partitions, the Wikidata linkset and every dump file.
+
+    `release` has the version and creation time (dump.Release); `files` holds (file name, format
+    (dump.DumpFormat), variant title, bytes) for every dump file."""
+    triples: list = []
+
+    def add(s: str, p: str, o) -> None:
+        obj = o if isinstance(o, (ox.Literal, ox.NamedNode)) else ox.NamedNode(o)
+        triples.append(ox.Triple(ox.NamedNode(s), ox.NamedNode(p), obj))
+
+    def integer(n: int) -> ox.Literal:
+        return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
+
+    dataset = void_iri(config, "dataset")
+    merged = {q.triple for q in quads}
+    add(dataset, RDF_TYPE, VOID + "Dataset")
+    add(dataset, DCT + "title", ox.Literal("kg: the documented connections between Donald Trump and "
+                                           "Vladimir Putin's Russia, sourced", language="en"))
+    add(dataset, DCT + "license", config.licence)
+    add(dataset, DCT + "created", ox.Literal(release.created, datatype=ox.NamedNode(XSD + "dateTime")))
+    add(dataset, vocab.OWL + "versionInfo", ox.Literal(release.version))
+    add(dataset, DCT + "hasVersion", ox.Literal(release.version))
+    add(dataset, VOID + "sparqlEndpoint", f"{config.base}sparql")
+    add(dataset, VOID + "uriSpace", ox.Literal(config.base))
+    add(dataset, VOID + "rootResource", f"{config.base}source/article")
+    for vocabulary in (config.ontology_ns, vocab.SCHEMA, vocab.OA, vocab.SKOS, vocab.PROV):
+        add(dataset, VOID + "vocabulary", vocabulary)
+    add(dataset, VOID + "triples", integer(len(merged)))
+    add(dataset, VOID + "distinctSubjects", integer(len({t.subject for t in merged})))
+    add(dataset, VOID + "properties", integer(len({t.predicate for t in merged})))
+    _add_entity_counts(config, add, integer, dataset, merged)
+    _add_graph_subsets(config, add, integer, dataset, quads)
+    _add_linkset(config, add, integer, dataset, merged)
+    for name, fmt, variant_title, body in files:
+        _add_dump_file(config, add, integer, dataset, name, fmt, variant_title, body)
+    ordered = sorted(set(triples), key=lambda t: (str(t.subject), _term_key(t.predicate, f"<{RDF_TYPE}>"),
+                                                  str(t.object)))
+    return with_sorted_prefixes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes(config.base)),
+                                config)
+
+
+def _add_entity_counts(config: Config, add, integer, dataset: str, merged: set) -> None:
+    """void:entities: things typed with a class of our ontology; one class partition per class."""
+    by_class: dict[str, set] = {}
+    for t in merged:
+        cls = t.object.value if str(t.predicate) == f"<{RDF_TYPE}>" else ""
+        if cls.startswith(config.ontology_ns):
+            by_class.setdefault(cls, set()).add(t.subject)
+    add(dataset, VOID + "entities", integer(len(set().union(*by_class.values()) if by_class else set())))
+    for cls, members in sorted(by_class.items()):
+        part = void_iri(config, "class-" + cls[len(config.ontology_ns):])
+        add(dataset, VOID + "classPartition", part)
+        add(part, VOID + "class", cls)
+        add(part, VOID + "entities", integer(len(members)))
+
+
+def _add_graph_subsets(config: Config, add, integer, dataset: str, quads: list) -> None:
+    graphs: dict[str, int] = {}
+    for q in quads:
+        name = q.graph_name.value if hasattr(q.graph_name, "value") else ""
+        if name:
+            graphs[name] = graphs.get(name, 0) + 1
+    for graph, count in sorted(graphs.items()):
+        subset = void_iri(config, "graph-" + graph.rstrip("/").rsplit("/", 1)[-1])
+        add(dataset, VOID + "subset", subset)
+        add(subset, RDF_TYPE, VOID + "Dataset")
+        add(subset, vocab.SD + "name", graph)
+        add(subset, VOID + "triples", integer(count))
+
+
+def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> None:
+    links = [t for t in merged if str(t.predicate) == f"<{SKOS_EXACT}>" and str(t.object).startswith(f"<{WIKIDATA}")]
+    wikidata = void_iri(config, "wikidata")
+    add(wikidata, RDF_TYPE, VOID + "Dataset")
+    add(wikidata, vocab.FOAF + "homepage", "https://www.wikidata.org/")
+    add(wikidata, VOID + "uriSpace", ox_literal(WIKIDATA))
+    add(wikidata, VOID + "sparqlEndpoint", "https://query.wikidata.org/sparql")
+    linkset = void_iri(config, "wikidata-links")
+    add(linkset, RDF_TYPE, VOID + "Linkset")
+    add(linkset, VOID + "linkPredicate", SKOS_EXACT)
+    add(linkset, VOID + "subjectsTarget", dataset)
+    add(linkset, VOID + "objectsTarget", wikidata)
+    add(linkset, VOID + "target", dataset)
+    add(linkset, VOID + "target", wikidata)
+    add(linkset, VOID + "triples", integer(len(links)))
+    add(dataset, VOID + "subset", linkset)
+
+
+def ox_literal(text: str):
+    return ox.Literal(text)
+
+
+def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt, variant_title: str,
+                   body: bytes) -> None:
+    url = f"{config.base}download/{name}"
+    gz = name.endswith(".gz")
+    add(dataset, VOID + "dataDump", url)
+    add(url, RDF_TYPE, DCAT + "Distribution")
+    add(url, DCAT + "downloadURL", url)
+    add(url, DCAT + "mediaType", f"https://www.iana.org/assignments/media-types/{fmt.media_type}")
+    if gz:
+        add(url, DCAT + "compressFormat", "https://www.iana.org/assignments/media-types/application/gzip")
+    add(url, DCT + "format", ox.Literal(fmt.media_type))
+    add(url, DCT + "title", ox.Literal(f"{fmt.title}, {variant_title}{', gzipped' if gz else ''}",
+                                       language="en"))
+    add(url, DCAT + "byteSize", integer(len(body)))
+    checksum = f"{url}#sha256"
+    add(url, SPDX + "checksum", checksum)
+    add(checksum, RDF_TYPE, SPDX + "Checksum")
+    add(checksum, SPDX + "algorithm", SPDX + "checksumAlgorithm_sha256")
+    add(checksum, SPDX + "checksumValue", ox.Literal(hashlib.sha256(body).hexdigest(),
+                                                       datatype=ox.NamedNode(XSD + "hexBinary")))

@@ -1,0 +1,292 @@
+"""What an entity's documents say: the triples about an IRI, and the model of its HTML page.
+
+Plain code given the store and the config (no request, no app): kg.web.entities decides the
+HTTP side (which IRI, which format, 303/200/304/404) and calls these.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .. import vocab
+from ..canonical import with_sorted_prefixes
+from ..config import Config
+from ..vocab import OA, RDF, RDFS, SCHEMA, SKOS, WIKIDATA
+
+LABELS = (RDFS + "label", SKOS + "prefLabel")
+DESCRIPTIONS = (SCHEMA + "description", SKOS + "definition", RDFS + "comment")
+SHOWN_IN_HEADER = {RDF + "type", RDFS + "label", SKOS + "prefLabel", SCHEMA + "description", SKOS + "definition"}
+
+
+def is_iri(iri: str) -> bool:
+    """False for a path that decodes to no IRI (a space, NUL, '<', invalid UTF-8 as U+FFFD...):
+    nothing can be described by it, so it is a 404, not an error of the server."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
+def is_described(store: ox.Store, iri: str) -> bool:
+    node = ox.NamedNode(iri)
+    if iri.endswith("/ontology") or iri.endswith("/"):
+        # The ontology and the schemes: described when any term under them is.
+        return any(True for _ in store.quads_for_pattern(node, None, None, None)) or _has_terms_under(store, iri)
+    return any(True for _ in store.quads_for_pattern(node, None, None, None)) or \
+        any(True for _ in store.quads_for_pattern(None, None, node, None))
+
+
+def _has_terms_under(store: ox.Store, iri: str) -> bool:
+    return any(True for _ in subjects_under(store, _namespace(iri)))
+
+
+def subjects_under(store: ox.Store, namespace: str):
+    """Quads whose subject IRI starts with `namespace` (a scan: the graph is small, and a prefix
+    match cannot be passed to pyoxigraph as a bound variable)."""
+    return (q for q in store if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace))
+
+
+def _namespace(iri: str) -> str:
+    return iri + "#" if iri.endswith("/ontology") else iri
+
+
+def description(store: ox.Store, iri: str) -> list[ox.Triple]:
+    """The triples about `iri`: outgoing, of its hash sub-resources (or, for the ontology and the
+    schemes, of every term under them), and incoming. Sorted, without duplicates."""
+    node = ox.NamedNode(iri)
+    triples = {q.triple for q in store.quads_for_pattern(node, None, None, None)}
+    if iri.endswith("/ontology") or iri.endswith("/"):
+        triples |= set(terms_under(store, iri))
+    else:
+        triples |= set(_hash_resources(store, node))
+        triples |= {q.triple for q in store.quads_for_pattern(None, None, node, None)}
+    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def _hash_resources(store: ox.Store, node: ox.NamedNode) -> list[ox.Triple]:
+    """Triples of IRI#fragment nodes reachable from the node (a claim's #target, #quote, #position)."""
+    found, todo, seen = [], [node], {node}
+    while todo:
+        for quad in store.quads_for_pattern(todo.pop(), None, None, None):
+            target = quad.object
+            if isinstance(target, ox.NamedNode) and target.value.startswith(node.value + "#") and target not in seen:
+                seen.add(target)
+                todo.append(target)
+                found += [q.triple for q in store.quads_for_pattern(target, None, None, None)]
+    return found
+
+
+def terms_under(store: ox.Store, iri: str) -> list[ox.Triple]:
+    return list({q.triple for q in subjects_under(store, _namespace(iri))})
+
+
+def rdf_document(config: Config, store: ox.Store, iri: str, fmt) -> bytes:
+    """The description of `iri` in an RDF format (protocol_formats.Format); Turtle with the fixed prefixes."""
+    triples = description(store, iri)
+    if fmt.key == "ttl":
+        return with_sorted_prefixes(ox.serialize(triples, format=fmt.rdf, prefixes=vocab.prefixes(config.base)), config)
+    return ox.serialize(triples, format=fmt.rdf)
+
+
+@dataclass
+class Value:
+    text: str
+    href: str | None = None
+    note: str = ""  # language, datatype, or "inferred"
+
+
+class Page:
+    """What entity.html shows, read from the store with the IRI passed as a query parameter."""
+
+    def __init__(self, config: Config, store: ox.Store, iri: str):
+        self.config = config
+        self.store = store
+        self.iri = iri
+        self.node = ox.NamedNode(iri)
+        self.inferred = ox.NamedNode(self.config.graph("inferred"))
+        self._labels: dict[str, str] = {}
+
+    # -- terms -------------------------------------------------------------
+    def href(self, iri: str) -> str:
+        base = self.config.base
+        if iri.startswith(base):
+            local = iri[len(base):]
+            if local.startswith("ontology#"):
+                return "/ontology.html#" + local.split("#", 1)[1]
+            return "/" + local
+        return iri
+
+    def label(self, term) -> str:
+        if not isinstance(term, ox.NamedNode):
+            return term.value if isinstance(term, ox.Literal) else str(term)
+        if term.value not in self._labels:
+            self._labels[term.value] = self._first_literal(term, LABELS) or self._compact(term.value)
+        return self._labels[term.value]
+
+    def _compact(self, iri: str) -> str:
+        for name, namespace in sorted(vocab.prefixes(self.config.base).items(), key=lambda item: -len(item[1])):
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                return f"{name}:{iri[len(namespace):]}"
+        return iri
+
+    def _first_literal(self, node, predicates) -> str | None:
+        for predicate in predicates:
+            values = [q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)
+                      if isinstance(q.object, ox.Literal)]
+            english = [v for v in values if v.language in ("en", None)]
+            if english or values:
+                return sorted((english or values), key=lambda v: v.value)[0].value
+        return None
+
+    def value(self, term, inferred: bool = False) -> Value:
+        note = "inferred" if inferred else ""
+        if isinstance(term, ox.NamedNode):
+            return Value(self.label(term), self.href(term.value), note)
+        if isinstance(term, ox.Literal):
+            kind = term.language or ("" if term.datatype.value.endswith("#string") else self._compact(term.datatype.value))
+            return Value(term.value, None, ", ".join(x for x in (kind, note) if x))
+        return Value(str(term), None, note)
+
+    def objects(self, node, predicate: str) -> list:
+        return sorted({q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None, None)},
+                      key=str)
+
+    # -- sections ----------------------------------------------------------
+    def header(self) -> dict:
+        types = self.objects(self.node, RDF + "type")
+        matches = [o.value for o in self.objects(self.node, SKOS + "exactMatch") if o.value.startswith(WIKIDATA)]
+        date = self.objects(self.node, self.config.ontology_ns + "date")
+        return {
+            "label": self._first_literal(self.node, LABELS) or self._compact(self.iri),
+            "types": [self.value(t) for t in types],
+            "description": self._first_literal(self.node, DESCRIPTIONS),
+            "wikidata": [(m[len(WIKIDATA):], f"https://www.wikidata.org/wiki/{m[len(WIKIDATA):]}") for m in matches],
+            "date": self._date(self.node) if date else None,
+            "statuses": [self.value(s) for s in self.objects(self.node, self.config.ontology_ns + "epistemicStatus")],
+        }
+
+    def _date(self, node) -> str:
+        kg = self.config.ontology_ns
+        dates = [o.value for o in self.objects(node, kg + "date")]
+        texts = [o.value for o in self.objects(node, kg + "dateText")]
+        precision = [self.label(o) for o in self.objects(node, kg + "datePrecision")]
+        shown = ", ".join(dates)
+        if precision:
+            shown += f" (to the {', '.join(precision)})"
+        if texts:
+            shown += f" — “{'; '.join(texts)}”"
+        return shown
+
+    def statements(self) -> list[tuple[Value, list[Value]]]:
+        """Outgoing statements grouped by predicate; those only in the inferred graph are marked."""
+        graphs: dict = {}
+        for quad in self.store.quads_for_pattern(self.node, None, None, None):
+            graphs.setdefault((quad.predicate, quad.object), set()).add(quad.graph_name)
+        grouped: dict = {}
+        for (predicate, obj), in_graphs in graphs.items():
+            if predicate.value not in SHOWN_IN_HEADER:
+                grouped.setdefault(predicate, []).append(self.value(obj, inferred=in_graphs == {self.inferred}))
+        return [(self.value(p), sorted(vs, key=lambda v: (v.text, v.note)))
+                for p, vs in sorted(grouped.items(), key=lambda item: self.label(item[0]).lower())]
+
+    def claims(self) -> list[dict]:
+        """Claims about this node (or with it as a relation's object), and the node itself if a claim."""
+        kg = self.config.ontology_ns
+        query = f"""SELECT DISTINCT ?claim ?entity WHERE {{
+            {{ ?claim <{kg}claimAbout> ?entity }} UNION {{ ?claim <{RDF}object> ?entity ; a <{kg}Claim> }}
+            UNION {{ ?entity a <{kg}Claim> BIND(?entity AS ?claim) }} }}"""
+        rows = self.store.query(query, substitutions={ox.Variable("entity"): self.node},
+                                use_default_graph_as_union=True)
+        return [self._claim(row["claim"]) for row in sorted(rows, key=lambda r: str(r["claim"]))]
+
+    def _claim(self, claim) -> dict:
+        kg = self.config.ontology_ns
+        quotes = []
+        for target in self.objects(claim, OA + "hasTarget"):
+            for selector in self.objects(target, OA + "hasSelector"):
+                quotes += [o.value for o in self.objects(selector, OA + "exact")]
+        relation = None
+        subjects = self.objects(claim, RDF + "subject")
+        if subjects:
+            relation = [self.value(subjects[0]), self.value(self.objects(claim, RDF + "predicate")[0]),
+                        self.value(self.objects(claim, RDF + "object")[0])]
+        return {
+            "link": self.value(claim),
+            "about": [self.value(o) for o in self.objects(claim, kg + "claimAbout")],
+            "statuses": [self.value(o) for o in self.objects(claim, kg + "epistemicStatus")],
+            "reported_by": [self.value(o) for o in self.objects(claim, kg + "reportedBy")],
+            "according_to": [self.value(o) for o in self.objects(claim, kg + "accordingTo")],
+            "source": [self.value(o) for o in self.objects(claim, kg + "statedIn")],
+            "quotes": quotes,
+            "relation": relation,
+        }
+
+    def events(self) -> list[dict]:
+        """Events this node takes part in (kg:participant or a subproperty), with date and status."""
+        kg = self.config.ontology_ns
+        query = f"""SELECT ?event ?role ?entity WHERE {{
+            ?event ?role ?entity . ?role <{RDFS}subPropertyOf>* <{kg}participant> }}"""
+        rows = self.store.query(query, substitutions={ox.Variable("entity"): self.node},
+                                use_default_graph_as_union=True)
+        roles: dict = {}
+        for row in rows:
+            roles.setdefault(row["event"], set()).add(row["role"])
+        events = []
+        for event, event_roles in roles.items():
+            specific = {r for r in event_roles if r.value != kg + "participant"} or event_roles
+            dates = self.objects(event, kg + "date")
+            events.append({
+                "link": self.value(event),
+                "sort": dates[0].value if dates else "9999",
+                "date": self._date(event) if dates else "",
+                "roles": [self.value(r) for r in sorted(specific, key=str)],
+                "statuses": [self.value(s) for s in self.objects(event, kg + "epistemicStatus")],
+            })
+        return sorted(events, key=lambda e: (e["sort"], e["link"].text))
+
+    def incoming(self) -> list[tuple[Value, list[Value]]]:
+        """Links from other nodes (not claims and participations, shown in their own sections)."""
+        kg = self.config.ontology_ns
+        skip = {kg + "claimAbout", RDF + "object", RDF + "subject"}
+        grouped: dict = {}
+        for quad in self.store.quads_for_pattern(None, None, self.node, None):
+            if quad.predicate.value not in skip and not quad.subject.value.startswith(self.iri + "#"):
+                grouped.setdefault(quad.predicate, set()).add(quad.subject)
+        return [(self.value(p), sorted((self.value(s) for s in subjects), key=lambda v: v.text))
+                for p, subjects in sorted(grouped.items(), key=lambda item: self.label(item[0]).lower())]
+
+    def terms(self) -> list[dict]:
+        """For the ontology and the schemes: every term under the IRI, with its label and definition."""
+        terms = {}
+        for triple in terms_under(self.store, self.iri):
+            if triple.subject != self.node and isinstance(triple.subject, ox.NamedNode):
+                terms.setdefault(triple.subject, None)
+        result = []
+        for term in sorted(terms, key=str):
+            result.append({
+                "anchor": term.value.rsplit("#", 1)[-1] if "#" in term.value else term.value.rsplit("/", 1)[-1],
+                "link": self.value(term),
+                "iri": term.value,
+                "types": [self.value(t) for t in self.objects(term, RDF + "type")],
+                "definition": self._first_literal(term, DESCRIPTIONS),
+                "parents": [self.value(o) for o in self.objects(term, RDFS + "subClassOf")
+                            + self.objects(term, RDFS + "subPropertyOf")],
+            })
+        return result
+
+
+def suggestions(config: Config, store: ox.Store, iri: str) -> list[Value]:
+    """Entities of the same folder with a similar name: the likely target of a mistyped link."""
+    base = config.base
+    folder = iri[len(base):].split("/", 1)[0] + "/" if iri.startswith(base) else ""
+    if not folder.strip("/") or not is_iri(iri):
+        return []
+    known = {q.subject.value: q.subject for q in subjects_under(store, base + folder)
+             if q.predicate.value == RDF + "type"}
+    close = difflib.get_close_matches(iri, list(known), n=5, cutoff=0.6)
+    page = Page(config, store, iri)
+    return [page.value(known[match]) for match in close]
