@@ -83,7 +83,7 @@ def test_a_query_over_its_memory_budget_gets_a_clear_503_and_memory_goes_back(se
 
 
 def test_one_client_over_its_concurrency_gets_429_with_retry_after(server):
-    outcome = Runaway([ONE_CLIENT] * 8)
+    outcome = Runaway([ONE_CLIENT] * 12)  # more than the 8 one client may have in evaluation
     measure(endpoint(server), outcome, 1.0, interval=0.2, after=0.2)
     assert outcome.statuses.get(429, 0) > 0
     probe = Probe(endpoint(server))

@@ -46,7 +46,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     server: str = "granian"  # granian (event-loop front, the default) or gunicorn (threaded, no read timeouts)
-    workers: int = 1  # HTTP front processes (granian) or workers (gunicorn); queries run in evaluators
+    workers: int = 1  # HTTP front processes (granian) or workers (gunicorn); the settings below are shared out
     threads: int = 64  # request threads per front process (waiting for an evaluator costs no CPU)
     pin_workers: bool = True  # one CPU per worker when workers >= CPUs (see kg.web.server)
     data_files: tuple[DataFile, ...] = ()  # empty: serve the built dataset
@@ -61,7 +61,7 @@ class Config:
     response_cache_bytes: int = 32_000_000
     # Under attack (kg.process_engine, kg.web.admission, kg.web.server; documented in README).
     engine: str = "process"  # process: evaluator processes, killable; embedded: threads in the server (tests)
-    evaluators: int = 24  # evaluator processes at most (per front process)
+    evaluators: int = 24  # evaluator processes at most (in all; each front worker has its share)
     query_memory_bytes: int = 1024 ** 3  # memory one query may allocate before it is stopped (503)
     queue_size: int = 64  # queries waiting for a free evaluator at most; more get 503 + Retry-After
     queue_timeout: float = 2.0  # seconds a query waits for an evaluator before 503 + Retry-After

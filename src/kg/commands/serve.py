@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 GUARD_FLAGS = (
     ("server", str, "HTTP server: granian or gunicorn"),
     ("engine", str, "query engine: process (evaluator processes) or embedded (threads)"),
-    ("evaluators", int, "evaluator processes per front process"),
+    ("evaluators", int, "evaluator processes at most, shared out between the front workers"),
     ("query_memory_bytes", int, "memory one query may allocate before it is stopped with 503"),
     ("queue_size", int, "queries waiting for an evaluator at most (more: 503)"),
     ("queue_timeout", float, "seconds a query waits for an evaluator at most (then: 503)"),

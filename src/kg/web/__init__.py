@@ -3,6 +3,8 @@ answers /sparql with the endpoint's own handler and every other path with a Flas
 
 from __future__ import annotations
 
+import math
+
 from flask import Flask
 
 from ..config import Config, from_env
@@ -31,7 +33,7 @@ def create_app(config: Config | None = None) -> Flask:
         # Created before gunicorn forks: each worker gets its own (empty) copy.
         answer_cache=ResultCache(config.response_cache_bytes),
         description=ServiceDescription(dataset.store, config),
-        budgets=ClientBudgets(config.client_concurrency, config.client_query_seconds, config.client_window),
+        budgets=make_budgets(config),
     )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
@@ -44,17 +46,31 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+# Each front worker (kg serve --workers) has its own evaluators and its own client budgets: the
+# settings are for the whole server, so each worker gets its share (clients' connections spread
+# over the workers).
+def _share(config: Config, total: int) -> int:
+    return max(1, math.ceil(total / config.workers)) if total > 0 else 0
+
+
 def make_engine(config: Config, store) -> QueryEngine:
     """The engine `config.engine` names, over `store` (loaded in this process)."""
     if config.engine == "embedded":
         return EmbeddedEngine(store)
+    evaluators = _share(config, config.evaluators)
     settings = PoolSettings(
-        evaluators=config.evaluators, memory_budget=config.query_memory_bytes, queue_size=config.queue_size,
+        evaluators=evaluators, memory_budget=config.query_memory_bytes, queue_size=_share(config, config.queue_size),
         queue_timeout=config.queue_timeout, long_after=config.long_query_after,
-        long_query_slots=config.long_query_slots,
+        long_query_slots=min(_share(config, config.long_query_slots), evaluators - 1) or 1,
+        spare=min(8, max(2, evaluators // 3)),
     )
     formats = {fmt.key: fmt for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS)}
     return ProcessEngine(lambda: store, settings, formats, front_store=store)
+
+
+def make_budgets(config: Config) -> ClientBudgets:
+    return ClientBudgets(_share(config, config.client_concurrency), config.client_query_seconds / config.workers,
+                         config.client_window)
 
 
 class Router:
