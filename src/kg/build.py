@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -131,8 +132,9 @@ def check_target(target: Path) -> None:
 
 
 class _build_lock:
-    """An exclusive lock beside the build directory for the whole build; once it is held, staging
-    folders left beside the target (`.NAME-*`) belong to builds that were killed: removed."""
+    """An exclusive lock on the folder holding the build directory, for the whole build (a lock on
+    the folder itself: no lock file is left behind); once it is held, staging folders left beside
+    the target (`.NAME-*`) belong to builds that were killed: removed."""
 
     def __init__(self, target: Path):
         self.target = Path(target).resolve()
@@ -140,14 +142,14 @@ class _build_lock:
     def __enter__(self):
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            self.handle = open(self.target.parent / f".{self.target.name}.lock", "w")
+            self.handle = os.open(self.target.parent, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             raise KgError(f"cannot create the build directory here: {exc.strerror or exc}", str(self.target)) from None
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            self.handle.close()
-            raise KgError("another kg build is writing this build directory; wait for it to finish",
+            os.close(self.handle)
+            raise KgError("another kg build is writing beside this build directory; wait for it to finish",
                           str(self.target)) from None
         for leftover in self.target.parent.glob(f".{self.target.name}-*"):
             if leftover.is_dir():
@@ -157,7 +159,7 @@ class _build_lock:
 
     def __exit__(self, *exc) -> None:
         fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
+        os.close(self.handle)
 
 
 def probe_target(target: Path) -> None:
