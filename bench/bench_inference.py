@@ -53,8 +53,8 @@ def synthetic_graph(target_triples: int, seed: int = 1) -> Graph:
         a, b = rng.sample(persons, 2)
         if kind == 0:
             graph.add((event, RDF.type, KG.Meeting))
-            graph.add((event, KG.attendee, a))
-            graph.add((event, KG.attendee, b))
+            graph.add((event, KG.sideOne, a))
+            graph.add((event, KG.sideTwo, b))
         elif kind == 1:
             status = "alleged"
             graph.add((event, RDF.type, KG.Meeting))

@@ -24,8 +24,8 @@ def releases(tmp_path_factory):
     return old, new
 
 
-def run(capsys, *args) -> str:
-    assert main(["diff", *map(str, args)]) == 0
+def run(capsys, *args, status: int = 1) -> str:
+    assert main(["diff", *map(str, args)]) == status
     return capsys.readouterr().out
 
 
@@ -47,7 +47,7 @@ def test_same_graph_in_other_formats_and_blank_node_labels_has_no_difference(rel
     relabelled = tmp_path / "same.nt"
     nt = ox.serialize({q.triple for q in ox.parse(path=str(old))}, format=ox.RdfFormat.N_TRIPLES).decode()
     relabelled.write_text(nt.replace("_:", "_:zz"), encoding="utf-8")
-    assert run(capsys, turtle, relabelled).startswith("+0 -0 statements in 0 entities")
+    assert run(capsys, turtle, relabelled, status=0).startswith("+0 -0 statements in 0 entities")
 
 
 def test_a_hash_iri_is_grouped_under_its_entity(releases, tmp_path, capsys):
@@ -74,3 +74,12 @@ def test_gzipped_dumps_and_unknown_types(tmp_path, capsys):
     assert run(capsys, full, asserted).startswith("+0 -5 statements")
     assert main(["diff", str(full), str(tmp_path / "x.csv")]) == 2
     assert "unknown RDF file type" in capsys.readouterr().err
+
+
+def test_exit_status_is_0_same_1_different_2_trouble(releases, tmp_path, capsys):
+    """Issue 10: diff(1)'s convention, so scripts can tell a change from no change from a failure."""
+    old, new = releases
+    assert main(["diff", str(old), str(old)]) == 0
+    assert main(["diff", str(old), str(new)]) == 1
+    assert main(["diff", str(old), str(tmp_path / "missing.nq")]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -51,15 +51,37 @@ def test_attested_meeting_gives_met_with_both_ways_and_never_reflexive():
     assert not any(s == o for s, _, o in inferred.triples((None, KG.metWith, None)))
 
 
-def test_alleged_meeting_gives_no_met_with():
+def as_alleged(meeting: Graph, node) -> Graph:
+    """The meeting as the data writes an alleged one: parties as kg:participant, status alleged."""
+    for side in (KG.sideOne, KG.sideTwo):
+        for party in list(meeting.objects(node, side)):
+            meeting.remove((node, side, party))
+            meeting.add((node, KG.participant, party))
+    meeting.set((node, KG.epistemicStatus, URIRef(BASE + "status/alleged")))
+    return meeting
+
+
+@pytest.mark.parametrize("engine", ["owlrl", pytest.param("reasonable", marks=pytest.mark.skipif(
+    importlib.util.find_spec("reasonable") is None, reason="reasonable is not installed"))])
+def test_alleged_meeting_gives_no_met_with_and_no_participant_in(engine):
+    node = EVENT["2017-05-oval-office-meeting"]
+    inferred = infer(as_alleged(fixture("valid/meeting.ttl"), node), ontology(), engine=engine)
+    assert list(inferred.triples((None, KG.metWith, None))) == []
+    # Issue 10: no plain shortcut on the person's side rests on an allegation...
+    assert list(inferred.triples((None, KG.participantIn, None))) == []
+    # ...while the role stays on the event, which carries its status.
+    assert (node, KG.participant, PERSON["donald-trump"]) in as_alleged(fixture("valid/meeting.ttl"), node)
+
+
+def test_parties_on_the_same_side_do_not_meet_each_other():
     meeting = fixture("valid/meeting.ttl")
     node = EVENT["2017-05-oval-office-meeting"]
-    for attendee in list(meeting.objects(node, KG.attendee)):  # as the loader writes an alleged one
-        meeting.remove((node, KG.attendee, attendee))
-        meeting.add((node, KG.participant, attendee))
+    kislyak, lavrov, trump = PERSON["sergey-kislyak"], PERSON["sergey-lavrov"], PERSON["donald-trump"]
+    meeting.add((node, KG.sideTwo, kislyak))  # Trump (side one) met Lavrov and Kislyak (side two)
     inferred = infer(meeting, ontology())
-    assert list(inferred.triples((None, KG.metWith, None))) == []
-    assert (PERSON["donald-trump"], KG.participantIn, node) in inferred
+    met = set(inferred.subject_objects(KG.metWith))
+    assert met == {(trump, lavrov), (lavrov, trump), (trump, kislyak), (kislyak, trump)}
+    assert (kislyak, KG.attended, node) in inferred and (lavrov, KG.attended, node) in inferred
 
 
 def test_inverse_properties_and_class_hierarchy_are_materialised():

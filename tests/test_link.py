@@ -126,8 +126,8 @@ def test_reference_copy_matches_the_shared_list():
 def test_report_lists_linked_and_unlinked_entities(tmp_path):
     config = project(tmp_path, [FLYNN_ROW])
     text = report(config)
-    assert text.startswith("# 1 of 4 entities have a verified Wikidata link")
-    lines = {line.split("\t")[0]: line for line in text.splitlines()[2:]}
+    assert text.startswith("# 1 of 4 entities have a verified Wikidata link (1 skos:exactMatch, 0 skos:closeMatch)")
+    lines = {line.split("\t")[0]: line for line in text.splitlines()[3:]}
     assert "wd:Q6834757" in lines["person/michael-flynn"]
     assert "\t-\tno verified link" in lines["person/sergey-kislyak"]
     assert "\t-\tno verified link" in lines["org/reuters"]

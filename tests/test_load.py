@@ -4,7 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, XSD, Literal, Namespace, URIRef
+from rdflib import DCTERMS, RDF, XSD, Literal, Namespace, URIRef
 
 from kg.config import PROJECT_ROOT, from_env
 from kg.errors import KgError
@@ -159,3 +159,36 @@ def test_a_directory_named_like_an_entry_is_a_clear_error(project):
         load(project, MINIMAL)
     assert caught.value.file == "data/entries/01-folder.yaml"
     assert "is a directory" in caught.value.reason
+
+
+# Issue 10, point 18: the source record knows what the article gives, and what a curator fills in.
+def test_the_source_records_its_title_and_photo_credits_verbatim_and_nothing_guessed(project):
+    graph = load(project, MINIMAL).graph
+    source = node("source/article")
+    schema = Namespace("http://schema.org/")
+    article = (project / "data" / "sources" / "article.txt").read_text(encoding="utf-8")
+    assert str(graph.value(source, DCTERMS.title)) == article.splitlines()[0]
+    credits = [str(c) for c in graph.objects(source, schema.creditText)]
+    assert len(credits) == article.count("Photo: ") == 6
+    assert all(f"Photo: {credit}" in article for credit in credits)
+    for unknown in (schema.url, schema.publisher, schema.datePublished, KG.retrievedOn):
+        assert graph.value(source, unknown) is None  # empty in sources.yaml: never guessed
+
+
+def test_curated_source_fields_are_typed_and_a_credit_not_in_the_article_is_refused(project):
+    sources = project / "data" / "sources" / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text.replace("url: ~", "url: https://example.org/every-connection")
+                       .replace("publisher: ~", "publisher: Example Publisher")
+                       .replace("datePublished: ~", 'datePublished: "2017-06"')
+                       .replace("retrieved: ~", 'retrieved: "2026-11-20"'), encoding="utf-8")
+    graph = load(project, MINIMAL).graph
+    source, schema = node("source/article"), Namespace("http://schema.org/")
+    assert graph.value(source, schema.url) == URIRef("https://example.org/every-connection")
+    assert graph.value(source, schema.datePublished) == Literal("2017-06", datatype=XSD.gYearMonth)
+    assert graph.value(source, KG.retrievedOn) == Literal("2026-11-20", datatype=XSD.date)
+    sources.write_text(text.replace('- "Ali Shaker / Wikimedia Commons"', '- "Ali Shaker / Getty Images"'), encoding="utf-8")
+    error = error_of(project, MINIMAL)
+    assert error.file == "data/sources/sources.yaml" and "photo credit" in error.reason
+    sources.write_text(text.replace("url: ~", "link: https://example.org/"), encoding="utf-8")
+    assert "unknown source key(s) ['link']" in error_of(project, MINIMAL).reason

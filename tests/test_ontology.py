@@ -13,7 +13,7 @@ KG = ontology_ns(DEFAULT_BASE)
 
 
 def kg_terms():
-    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
     return {t for kind in kinds for t in ONTOLOGY.subjects(RDF.type, kind) if str(t).startswith(KG)}
 
 

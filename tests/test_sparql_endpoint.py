@@ -5,8 +5,9 @@ path for GET and a Flask view for the rest), and a differential test kept those 
 Their answers (status, headers but Date, Last-Modified and X-Request-Id, body with blank-node
 labels normalised), for the first request and a repeat (answer cache miss, then hit), with and
 without CORS, were recorded from that code into tests/golden/sparql-endpoint-cases.json; the one
-handler must keep giving them. (One change, on purpose: a 204 to OPTIONS no longer carries a
-Content-Type, as it has no body.) Regenerate with `python tests/test_sparql_endpoint.py` only
+handler must keep giving them. (Changes on purpose: a 204 to OPTIONS no longer carries a
+Content-Type, as it has no body; since issue 10 a syntax error's message ends with a hint of ours,
+"The query ends with 1 bracket ... left open.") Regenerate with `python tests/test_sparql_endpoint.py` only
 after reading what changed.
 """
 

@@ -195,6 +195,16 @@ def test_syntax_error_is_400_with_line_and_column(client):
     assert re.search(r"error at 4:\d+: expected", response.get_data(as_text=True))
 
 
+def test_a_misspelt_query_form_gets_a_hint_not_only_expected_construct(client):
+    """Issue 10: pyoxigraph says only "expected CONSTRUCT" for `SELEC * WHERE {`."""
+    response = get(client, "SELEC * WHERE { ?s ?p ?o }")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "error at 1:" in text
+    assert "The query starts with 'SELEC' (did you mean SELECT?)" in text
+    assert "SELECT, CONSTRUCT, ASK or DESCRIBE" in text
+
+
 def test_two_queries_is_400(client):
     response = client.get("/sparql?query=ASK%20%7B%7D&query=ASK%20%7B%7D")
     assert response.status_code == 400

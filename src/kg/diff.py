@@ -4,7 +4,8 @@ Any RDF format, chosen by suffix (.ttl, .nt, .trig, .nq, .rdf, .jsonld, each opt
 When both files keep named graphs (TriG, N-Quads) quads are compared, so a triple moving from
 the asserted to the inferred graph shows; otherwise the graphs are merged. Blank nodes get the
 content-based labels the dumps use, so the same structure matches across files. A hash IRI
-(a claim's #quote) is grouped under its entity. Always exits 0: a difference is not an error.
+(a claim's #quote) is grouped under its entity. Exit codes follow diff(1): 0 the files hold the
+same statements, 1 they differ, 2 trouble (a missing or unreadable file, an unknown format).
 """
 
 from __future__ import annotations

@@ -98,13 +98,19 @@ def downloads_dir(config: Config) -> Path:
     return config.build_dir / DOWNLOADS
 
 
-def write_dumps(config: Config, source: Path | None = None) -> list[Path]:
-    """Write every dump, SHA256SUMS and void.ttl into build/downloads/; return their paths.
+def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None = None) -> list[Path]:
+    """Write every dump, SHA256SUMS and void.ttl into build/downloads/ (or `out_dir`, a folder of the
+    user's for publishing elsewhere); return their paths.
 
     Everything is serialized in memory first and written only then (each file atomically, VoID
-    last), so a failure while serializing leaves the previous downloads exactly as they were.
+    last), so a failure while serializing leaves the previous downloads exactly as they were. In a
+    folder of the user's, earlier kg-* files are left alone (only build/downloads/ is pruned).
     """
     source = source or config.dataset_path
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise KgError("is a file, not a folder: refusing to write the release files there", str(out_dir))
     quads = read_quads(source)
     release = release_info(config)
     files = serialize_dumps(config, quads, release.version)
@@ -112,13 +118,17 @@ def write_dumps(config: Config, source: Path | None = None) -> list[Path]:
     titled = [(name, fmt, VARIANT_TITLES[variant], body) for name, fmt, variant, body in files]
     void = void_turtle(config, quads, release, titled, config.graph("inferred"))
     outputs = [(name, body) for name, _, _, body in files] + [(SUMS_FILE, sums.encode()), (VOID_FILE, void)]
-    out_dir = downloads_dir(config)
+    target = out_dir if out_dir is not None else downloads_dir(config)
     written = []
-    for name, body in outputs:  # VoID last: it lists the files above with their checksums
-        write_atomic(out_dir / name, body)
-        written.append(out_dir / name)
-    _remove_stale(out_dir, {p.name for p in written})
-    log.info("wrote %d download files (%s/)", len(written), out_dir.name)
+    try:
+        for name, body in outputs:  # VoID last: it lists the files above with their checksums
+            write_atomic(target / name, body)
+            written.append(target / name)
+    except OSError as exc:
+        raise KgError(f"cannot write the release files: {exc.strerror or exc}", str(target)) from None
+    if out_dir is None:
+        _remove_stale(target, {p.name for p in written})
+    log.info("wrote %d download files (%s/)", len(written), target.name)
     return written
 
 

@@ -19,6 +19,11 @@ What a reasoner adds that nobody asks for, and is dropped here (see `is_noise`):
   carries every class of its nodes, so they answer nothing);
 - owl:sameAs / owl:differentFrom between distinct nodes never arise from this ontology (it has
   no functional or key axioms); were they to appear they would be kept and seen.
+
+Shortcuts that leave an event for the agent's side (kg:participantIn, kg:investigatedIn) are not
+OWL inverses: OWL cannot look at a status. `attested_inverses` makes them after the closure, and
+only for events whose own kg:epistemicStatus is confirmed, reported or admitted; the ontology
+names them with kg:attestedInverseOf. So no plain shortcut ever rests on an allegation.
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from .errors import KgError
-from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, XSD as XSD_NS
+from .load import PLAIN_TRIPLE_STATUSES
+from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, SKOS as SKOS_NS, XSD as XSD_NS
 
 ENGINES = ("owlrl", "reasonable")
 BUILT_IN_NAMESPACES = (RDF_NS, RDFS_NS, OWL_NS, XSD_NS)
@@ -65,7 +71,27 @@ def infer(asserted, ontology, engine: str = "owlrl"):
     for triple in closure:
         if triple not in known and not is_noise(triple):
             inferred.add(triple)
+    for triple in attested_inverses(closure, ontology):
+        if triple not in known and not is_noise(triple):
+            inferred.add(triple)
     return inferred
+
+
+def attested_inverses(closure, ontology) -> set:
+    """shortcut(agent, event) for each `event property agent` of the closure whose event is attested,
+    for every `shortcut kg:attestedInverseOf property` of the ontology."""
+    (ontology_iri,) = set(ontology.subjects(URIRef(RDF_NS + "type"), URIRef(OWL_NS + "Ontology"))) or {None}
+    if ontology_iri is None:
+        return set()
+    kg = str(ontology_iri) + "#"
+    pairs = {prop: shortcut for shortcut, prop in ontology.subject_objects(URIRef(kg + "attestedInverseOf"))}
+    notation = URIRef(SKOS_NS + "notation")
+    attested_statuses = {concept for concept in ontology.subjects(URIRef(RDF_NS + "type"), URIRef(kg + "EpistemicStatus"))
+                         if str(ontology.value(concept, notation)) in PLAIN_TRIPLE_STATUSES}
+    status_of = URIRef(kg + "epistemicStatus")
+    triples = list(closure)
+    attested = {s for s, p, o in triples if p == status_of and o in attested_statuses}
+    return {(o, pairs[p], s) for s, p, o in triples if p in pairs and s in attested}
 
 
 def _owlrl_closure(given):
@@ -77,8 +103,9 @@ def _owlrl_closure(given):
 
 
 def _reasonable_closure(given):
-    """reasonable's closure, completed with the property-chain rule (prp-spo2) it does not apply:
-    reason, add the chained triples, reason again until nothing new appears."""
+    """reasonable's closure, completed with the rules it does not apply, the property chains
+    (prp-spo2) and transitive sub-properties (scm-spo): reason, add what they give, reason again
+    until nothing new appears."""
     try:
         import reasonable  # an optional extra (kg[fast]): imported only when chosen
     except ImportError:
@@ -93,7 +120,7 @@ def _reasonable_closure(given):
         fresh = [triple for triple in reasoner.reason() if triple not in seen]
         seen.update(fresh)
         closure.update(_from_reasonable(triple) for triple in fresh)
-        chained = chain_triples(closure, chains) - closure
+        chained = (chain_triples(closure, chains) | sub_property_closure(closure)) - closure
         if not chained:
             return closure
         reasoner.from_graph(list(chained))  # appended: the next reason() is incremental
@@ -117,6 +144,26 @@ def chain_triples(triples, chains) -> set:
             links = by_predicate.get(step, {})
             frontier = {(start, nxt) for start, here in frontier for nxt in links.get(here, ())}
         found |= {(start, prop, end) for start, end in frontier}
+    return found
+
+
+def sub_property_closure(triples) -> set:
+    """p rdfs:subPropertyOf r for each p ⊑ q ⊑ ... ⊑ r (rule scm-spo, which reasonable does not apply:
+    kg:sideOne ⊑ kg:attendee ⊑ kg:participant)."""
+    sub_property = URIRef(RDFS_NS + "subPropertyOf")
+    parents: dict = {}
+    for s, p, o in triples:
+        if p == sub_property:
+            parents.setdefault(s, set()).add(o)
+    found = set()
+    for start in parents:
+        seen, todo = set(), list(parents[start])
+        while todo:
+            nxt = todo.pop()
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.extend(parents.get(nxt, ()))
+        found |= {(start, sub_property, end) for end in seen}
     return found
 
 

@@ -33,6 +33,10 @@ log = logging.getLogger("kg.link")
 COLUMNS = ("subject_id", "subject_label", "predicate_id", "object_id", "object_label",
            "mapping_justification", "author_label", "confidence", "mapping_date", "comment")
 PREDICATES = {"skos:exactMatch": SKOS + "exactMatch", "skos:closeMatch": SKOS + "closeMatch"}
+#: The one definition of the numbers shown by `kg link --report`, the wikidata-links query and VoID.
+LINK_DEFINITION = ("a Wikidata link is one row of data/mappings/wikidata.sssom.tsv: one skos:exactMatch or "
+                   "skos:closeMatch from a node of the graph to a verified Wikidata item (the schema:sameAs "
+                   "that doubles an exactMatch is not counted again); a node is linked when it has one")
 # Classes whose members can have a Wikidata item (events and claims are ours alone).
 LINKABLE_CLASSES = ("Person", "Organization", "GovernmentBody", "NewsOrganization", "Group", "Country", "Place",
                     "Position", "Document", "CreativeWork", "Law", "Topic")
@@ -215,14 +219,22 @@ class Entity:
     classes: list[str]
     qid: str | None = None
     unverified: bool = False
+    match: str = ""  # "exact" or "close" when linked
 
 
 def linkable_entities(config: Config) -> list[Entity]:
-    """Every node of the built graph typed with a linkable class, with its verified link if any."""
+    """Every node of the built graph typed with a linkable class, or linked (the 2016 election is an
+    event), with its verified link (exact or close) if any."""
     store = load_built(config)
     classes = " ".join(f"<{config.ontology_ns}{name}>" for name in LINKABLE_CLASSES)
+    mappings = read_mappings(config)
+    linked_nodes = " ".join(f"<{config.base}{m.subject}>" for m in mappings)
     rows = store.query(f"""SELECT ?node ?class (SAMPLE(?l) AS ?label) WHERE {{
-        VALUES ?class {{ {classes} }} ?node a ?class . OPTIONAL {{ ?node <http://www.w3.org/2000/01/rdf-schema#label> ?l }}
+        {{ VALUES ?class {{ {classes} }} ?node a ?class }}
+        UNION
+        {{ VALUES ?node {{ {linked_nodes} }} ?node a ?class . FILTER(STRSTARTS(STR(?class), "{config.ontology_ns}"))
+           FILTER NOT EXISTS {{ ?node a ?sub . ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?class . FILTER(?sub != ?class) }} }}
+        OPTIONAL {{ ?node <http://www.w3.org/2000/01/rdf-schema#label> ?l }}
     }} GROUP BY ?node ?class""", use_default_graph_as_union=True)
     entities: dict[str, Entity] = {}
     for row in rows:
@@ -234,9 +246,12 @@ def linkable_entities(config: Config) -> list[Entity]:
         entity = entities.setdefault(node_id, Entity(node_id, label, []))
         entity.classes.append(row["class"].value[len(config.ontology_ns):])
     reference = read_reference(config)
-    links = {m.subject: m.qid for m in read_mappings(config) if m.predicate == SKOS + "exactMatch"}
+    links = {m.subject: m for m in mappings}
     for entity in entities.values():
-        entity.qid = links.get(entity.id)
+        mapping = links.get(entity.id)
+        if mapping is not None:
+            entity.qid = mapping.qid
+            entity.match = "exact" if mapping.predicate == SKOS + "exactMatch" else "close"
         entity.unverified = reference.is_unverified(entity.label)
         entity.classes.sort()
     return sorted(entities.values(), key=lambda e: e.id)
@@ -245,12 +260,16 @@ def linkable_entities(config: Config) -> list[Entity]:
 def report(config: Config) -> str:
     entities = linkable_entities(config)
     linked = [e for e in entities if e.qid]
-    lines = [f"# {len(linked)} of {len(entities)} entities have a verified Wikidata link",
-             "id\tlabel\tclass\twikidata\tnote"]
+    exact = sum(1 for e in linked if e.match == "exact")
+    lines = [f"# {len(linked)} of {len(entities)} entities have a verified Wikidata link "
+             f"({exact} skos:exactMatch, {len(linked) - exact} skos:closeMatch)",
+             f"# {LINK_DEFINITION}; entities: nodes of a linkable class, or linked",
+             "id\tlabel\tclass\twikidata\tmatch\tnote"]
     for e in entities:
         note = "" if e.qid else ("listed as NOT verified in the reference: leave unlinked" if e.unverified
                                   else "no verified link")
-        lines.append(f"{e.id}\t{e.label}\t{','.join(e.classes)}\t{'wd:' + e.qid if e.qid else '-'}\t{note}")
+        lines.append(f"{e.id}\t{e.label}\t{','.join(e.classes)}\t{'wd:' + e.qid if e.qid else '-'}\t"
+                     f"{e.match or '-'}\t{note}")
     return "\n".join(lines) + "\n"
 
 

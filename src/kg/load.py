@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import SKOS
+from rdflib.namespace import DCTERMS, SKOS
 
 from .config import Config
 from .errors import KgError
@@ -31,6 +31,8 @@ STATUSES = {"confirmed", "admitted", "reported", "claimed", "alleged", "denied"}
 PLAIN_TRIPLE_STATUSES = {"confirmed", "admitted", "reported"}
 SEASONS = {"spring", "summer", "autumn", "fall", "winter"}
 NODE_KEYS = {"id", "type", "label", "altLabel", "description", "date", "claims", "__line__"}
+SOURCE_KEYS = {"id", "type", "label", "title", "photoCredits", "url", "publisher", "datePublished", "retrieved",
+               "file", "sha256", "__line__"}
 CLAIM_KEYS = {
     "quote", "occurrence", "status", "reportedBy", "accordingTo",
     "subject", "predicate", "object", "__line__",
@@ -177,6 +179,10 @@ class _Builder:
 
     def _add_source(self, entry: dict, folder: Path, where: str) -> None:
         line = entry.get("__line__")
+        unknown = set(entry) - SOURCE_KEYS
+        if unknown:
+            raise KgError(f"unknown source key(s) {sorted(unknown)} (known: {sorted(SOURCE_KEYS - {'__line__'})})",
+                          where, line)
         text_path = folder / str(entry.get("file", ""))
         if not text_path.is_file():
             raise KgError(f"source file {entry.get('file')!r} not found", where, line)
@@ -201,6 +207,32 @@ class _Builder:
         # One source for now: the article. Claims are stated in it.
         self.quotes = QuoteIndex(text)
         self.source_iri = iri
+        self._add_source_metadata(iri, entry, where, line)
+
+    def _add_source_metadata(self, iri: URIRef, entry: dict, where: str, line: int) -> None:
+        """What the source gives (title, photo credits: checked verbatim) and what a curator fills
+        (url, publisher, datePublished, retrieved): written only when given, never guessed."""
+        g = self.graph
+        if entry.get("title"):
+            self._check_verbatim(str(entry["title"]), "source title", where, line)
+            g.add((iri, DCTERMS.title, Literal(str(entry["title"]), lang="en")))
+        for credit in _as_list(entry.get("photoCredits")):
+            self._check_verbatim(f"Photo: {credit}", "photo credit", where, line)
+            g.add((iri, SCHEMA.creditText, Literal(str(credit))))
+        if entry.get("url"):
+            url = str(entry["url"])
+            if not url.startswith(("http://", "https://")):
+                raise KgError(f"source url {url!r} is not an http(s) URL", where, line)
+            g.add((iri, SCHEMA.url, URIRef(url)))
+        if entry.get("publisher"):
+            g.add((iri, SCHEMA.publisher, Literal(str(entry["publisher"]))))
+        if entry.get("datePublished"):
+            g.add((iri, SCHEMA.datePublished, parse_date(entry["datePublished"], where, line)[0]))
+        if entry.get("retrieved"):
+            retrieved, precision = parse_date(entry["retrieved"], where, line)
+            if precision != "day":
+                raise KgError(f"retrieved {entry['retrieved']!r}: give the day, YYYY-MM-DD", where, line)
+            g.add((iri, self.kg.retrievedOn, retrieved))
 
     # -- files and nodes ----------------------------------------------------
     def add_file(self, path: Path) -> None:

@@ -10,6 +10,7 @@ server can negotiate the response format, and whether the query names its own da
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -114,6 +115,31 @@ def _scan(text: str, max_nesting: int) -> tuple[list[str], list[str | None]]:
     if pending_service:
         services.append(None)
     return words, services
+
+
+def syntax_hint(text: str) -> str:
+    """A sentence that helps where the parser's own message does not: pyoxigraph answers
+    `SELEC * WHERE {` with "expected CONSTRUCT" (the last form it tried), which names neither the
+    word it stumbled on nor the forms a query can take. Empty when there is nothing to add."""
+    try:
+        words, _ = _scan(decode_codepoint_escapes(text), max_nesting=10**6)
+    except QueryRejected:
+        return ""
+    first = next((w for w in words if w not in _PROLOGUE), None)
+    forms = "SELECT, CONSTRUCT, ASK or DESCRIBE"
+    if first is None:
+        return f"The query has no query form: after any PREFIX and BASE lines it starts with {forms}."
+    if first not in QUERY_FORMS | UPDATE_VERBS:
+        close = difflib.get_close_matches(first, sorted(QUERY_FORMS), n=1)
+        maybe = f" (did you mean {close[0]}?)" if close else ""
+        return (f"The query starts with {first!r}{maybe}, which is not a query form: after any PREFIX and "
+                f"BASE lines a query starts with {forms}.")
+    depth = 0
+    for match in _TOKEN.finditer(text):
+        depth += {"open": 1, "close": -1}.get(match.lastgroup, 0)
+    if depth > 0:
+        return f"The query ends with {depth} bracket{'s' if depth > 1 else ''} ('{{', '(' or '[') left open."
+    return ""
 
 
 # --- regular expressions that cannot compile -----------------------------------------------

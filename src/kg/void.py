@@ -9,10 +9,17 @@ import pyoxigraph as ox
 from . import vocab
 from .canonical import _term_key, with_sorted_prefixes
 from .config import Config
+from .link import LINK_DEFINITION
 from .vocab import DCAT, RDF_TYPE, SPDX, VOID, WIKIDATA, XSD
 from .vocab import DCTERMS as DCT
 
 SKOS_EXACT = vocab.SKOS + "exactMatch"
+SKOS_CLOSE = vocab.SKOS + "closeMatch"
+RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+#: What VoID's class partitions (and `kg build`'s summary) count, said where the numbers are shown.
+CLASS_COUNT_DEFINITION = ("void:entities of a class partition counts the nodes of the dataset as served typed with "
+                          "that class, inferred types included: a kg:Firing also counts as a kg:Dismissal and a "
+                          "kg:Event, so the partitions overlap and do not add up to void:entities")
 
 
 def void_iri(config: Config, fragment: str = "") -> str:
@@ -61,14 +68,23 @@ def void_turtle(config: Config, quads: list, release, files: list, inferred_grap
                                 config)
 
 
+def members_per_class(typings, ontology_ns: str) -> dict[str, set]:
+    """{class IRI: its members} for the (subject, class) pairs whose class is in our ontology: the one
+    count of entities per class (CLASS_COUNT_DEFINITION), for VoID and the build summary alike."""
+    by_class: dict[str, set] = {}
+    for subject, cls in typings:
+        if str(cls).startswith(ontology_ns):
+            by_class.setdefault(str(cls), set()).add(str(subject))
+    return by_class
+
+
 def _add_entity_counts(config: Config, add, integer, dataset: str, merged: set) -> None:
     """void:entities: things typed with a class of our ontology; one class partition per class."""
-    by_class: dict[str, set] = {}
-    for t in merged:
-        cls = t.object.value if str(t.predicate) == f"<{RDF_TYPE}>" else ""
-        if cls.startswith(config.ontology_ns):
-            by_class.setdefault(cls, set()).add(t.subject)
+    by_class = members_per_class(((t.subject, t.object.value) for t in merged
+                                  if str(t.predicate) == f"<{RDF_TYPE}>" and isinstance(t.object, ox.NamedNode)),
+                                 config.ontology_ns)
     add(dataset, VOID + "entities", integer(len(set().union(*by_class.values()) if by_class else set())))
+    add(dataset, RDFS_COMMENT, ox.Literal(CLASS_COUNT_DEFINITION + ".", language="en"))
     for cls, members in sorted(by_class.items()):
         part = void_iri(config, "class-" + cls[len(config.ontology_ns):])
         add(dataset, VOID + "classPartition", part)
@@ -91,21 +107,26 @@ def _add_graph_subsets(config: Config, add, integer, dataset: str, quads: list) 
 
 
 def _add_linkset(config: Config, add, integer, dataset: str, merged: set) -> None:
-    links = [t for t in merged if str(t.predicate) == f"<{SKOS_EXACT}>" and str(t.object).startswith(f"<{WIKIDATA}")]
+    """One linkset per link predicate (void:linkPredicate is one property): exact and close matches.
+    Their void:triples add up to the rows of the mapping table (kg.link.LINK_DEFINITION)."""
     wikidata = void_iri(config, "wikidata")
     add(wikidata, RDF_TYPE, VOID + "Dataset")
     add(wikidata, vocab.FOAF + "homepage", "https://www.wikidata.org/")
     add(wikidata, VOID + "uriSpace", ox_literal(WIKIDATA))
     add(wikidata, VOID + "sparqlEndpoint", "https://query.wikidata.org/sparql")
-    linkset = void_iri(config, "wikidata-links")
-    add(linkset, RDF_TYPE, VOID + "Linkset")
-    add(linkset, VOID + "linkPredicate", SKOS_EXACT)
-    add(linkset, VOID + "subjectsTarget", dataset)
-    add(linkset, VOID + "objectsTarget", wikidata)
-    add(linkset, VOID + "target", dataset)
-    add(linkset, VOID + "target", wikidata)
-    add(linkset, VOID + "triples", integer(len(links)))
-    add(dataset, VOID + "subset", linkset)
+    definition = LINK_DEFINITION[0].upper() + LINK_DEFINITION[1:] + "."
+    for fragment, predicate in (("wikidata-links", SKOS_EXACT), ("wikidata-close-links", SKOS_CLOSE)):
+        links = [t for t in merged if str(t.predicate) == f"<{predicate}>" and str(t.object).startswith(f"<{WIKIDATA}")]
+        linkset = void_iri(config, fragment)
+        add(linkset, RDF_TYPE, VOID + "Linkset")
+        add(linkset, VOID + "linkPredicate", predicate)
+        add(linkset, VOID + "subjectsTarget", dataset)
+        add(linkset, VOID + "objectsTarget", wikidata)
+        add(linkset, VOID + "target", dataset)
+        add(linkset, VOID + "target", wikidata)
+        add(linkset, VOID + "triples", integer(len(links)))
+        add(linkset, RDFS_COMMENT, ox.Literal(definition, language="en"))
+        add(dataset, VOID + "subset", linkset)
 
 
 def ox_literal(text: str):

@@ -10,7 +10,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("query", nargs="?", help="name of a query in queries/ (without .rq), or a path to a .rq file")
     parser.add_argument("--list", action="store_true", help="list the named queries")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="bind a parameter (an IRI if it starts with http:// or https://, else a string)")
+                        help="bind a parameter to a node: its IRI, <IRI>, id or slug (donald-trump) or label "
+                             "(\"Donald Trump\"); a value in double quotes is bound as a string")
     parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
 

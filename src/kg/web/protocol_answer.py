@@ -21,7 +21,7 @@ from werkzeug.http import http_date, quote_etag
 from ..query_engine import (DatasetDescription, EngineBusy, Limits, QueryJob, QueryOverMemory, QuerySyntaxError,
                             QueryTimeout)
 from ..sparql_results import Serialized
-from ..sparql_scan import QueryRejected, inspect_query
+from ..sparql_scan import QueryRejected, inspect_query, syntax_hint
 from .admission import TooManyRequests
 from .errors import log_protocol_error, protocol_error_text
 from .http_common import client_copy_is_current as is_current
@@ -142,8 +142,9 @@ def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCa
                 ticket.charge(engine.cpu_seconds())
     except QueryTimeout as exc:
         return _timed_out(call, exc)
-    except QuerySyntaxError as exc:
-        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}")
+    except QuerySyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ...", plus a hint of ours
+        hint = syntax_hint(job.query)
+        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}.{' ' + hint if hint else ''}")
     except TooManyRequests as exc:
         return error_reply(call, 429, exc.message, [("Retry-After", str(exc.retry_after))])
     except EngineBusy as exc:

@@ -137,7 +137,7 @@ def v_meeting():
     thing(f, "place/oval-office", "kg:Place", "Oval Office")
     event(f, "event/2017-05-oval-office-meeting", "kg:Meeting", "Oval Office meeting",
           "Trump met Russian foreign minister Sergey Lavrov",
-          attendee=[P("donald-trump"), P("sergey-lavrov")], place=iri("place/oval-office"))
+          sideOne=[P("donald-trump")], sideTwo=[P("sergey-lavrov")], place=iri("place/oval-office"))
     return f
 
 def v_communication(cls, label):
@@ -365,8 +365,8 @@ INVALID = {
     "DatePrecisionMatchesShape": ("meeting", lambda f: f.set(M, "kg:datePrecision", "prec:day"), M, "day precision on a month (xsd:gYearMonth)"),
     "DateTextShape": ("meeting", lambda f: (f.drop(M, "kg:date"), f.drop(M, "kg:datePrecision")), M, "the text's date without a typed kg:date"),
     "DateBoundShape": ("meeting", lambda f: f.add(M, "kg:notBefore", lit("shortly after the election", None)), M, "kg:notBefore as text"),
-    "MeetingPartiesShape": ("meeting", lambda f: f.set(M, "kg:attendee", TRUMP), M, "a meeting with a single party"),
-    "AttendeeStatusShape": ("meeting", m_alleged_meeting, M, "kg:attendee on an alleged meeting"),
+    "MeetingPartiesShape": ("meeting", lambda f: f.drop(M, "kg:sideTwo"), M, "a meeting with a single party"),
+    "AttendeeStatusShape": ("meeting", m_alleged_meeting, M, "sides (attendees) on an alleged meeting"),
     "CommunicationPartiesShape": ("phone-call", lambda f: (f.drop(C, "kg:agent"), f.drop(C, "kg:recipient")), C, "a call without any party"),
     "DismissedShape": ("dismissal", lambda f: f.drop(FIRING, "kg:dismissed"), FIRING, "a dismissal without the person dismissed"),
     "FiringOnePersonShape": ("firing", m_firing_two, FIRING, "one firing of two people"),
