@@ -83,7 +83,8 @@ class PoolSettings:
     long_after: float = 0.5  # CPU seconds: then the query is a heavy one
     heavy_bytes: int = 256 * 1024 * 1024  # memory grown: then too
     long_query_slots: int = 8  # heavy queries at once at most; one more is stopped (503, Retry-After)
-    spare: int = 8  # idle evaluators kept ready (forked by a keeper thread, off the request path)
+    spare: int = 24  # idle evaluators kept ready (forked by a keeper thread, off the request path): all of them,
+    # since a fork can take 0.2 s on a loaded machine and a burst of clients must not wait for forks
 
 
 # --- the engine (in the server process) ------------------------------------------------------
@@ -120,7 +121,11 @@ class ProcessEngine:
                 self._zygote = _Zygote.fork(self._open_store, self.settings.memory_budget, self._formats)
                 self._pid = os.getpid()
                 self._idle, self._count, self._waiters, self._keeper = [], 0, [], None
-                self._keep_spares()  # evaluators ready before the first request
+                # Every spare evaluator forked before the server takes its first request: a burst
+                # of clients at once must not wait for forks (0.2 s each on a loaded machine).
+                for _ in range(min(self.settings.spare, self.settings.evaluators)):
+                    self._idle.append(self._zygote.spawn())
+                    self._count += 1
 
     def stop(self) -> None:
         with self._lock:

@@ -62,7 +62,7 @@ def make_engine(config: Config, store) -> QueryEngine:
         evaluators=evaluators, memory_budget=config.query_memory_bytes, queue_size=_share(config, config.queue_size),
         queue_timeout=config.queue_timeout, long_after=config.long_query_after,
         long_query_slots=min(_share(config, config.long_query_slots), evaluators - 1) or 1,
-        spare=min(8, max(2, evaluators // 3)),
+        spare=evaluators,  # all forked ahead: idle evaluators share their memory with the zygote
     )
     formats = {fmt.key: fmt for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS)}
     return ProcessEngine(lambda: store, settings, formats, front_store=store)
