@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_endpoint.py", "bench_store.py", "bench_inference.py")
+BENCHMARKS = ("bench_endpoint.py", "bench_pages.py", "bench_store.py", "bench_inference.py", "bench_reconcile.py")
 
 
 def main() -> int:

@@ -44,6 +44,13 @@ def test_build_is_deterministic(project, tmp_path):
     result = kg("build", env_root=project, build_dir=tmp_path / "again")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "again" / "dataset.nq").read_bytes() == (project / "build" / "dataset.nq").read_bytes()
+    # The FollowTheMoney and CSV exports of two builds are the same bytes too (the VoID differs: it has the build time).
+    exports = sorted(p.name for p in (project / "build" / "downloads").iterdir()
+                     if p.name.endswith((".ftm.json", ".ftm.json.gz", ".csv", "-datapackage.json")))
+    assert len(exports) == 8
+    for name in exports:
+        assert (tmp_path / "again" / "downloads" / name).read_bytes() == \
+            (project / "build" / "downloads" / name).read_bytes(), name
 
 
 def _break_and_build(project, path, text):

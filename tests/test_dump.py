@@ -13,10 +13,12 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from kg.config import DataFile, from_env
-from kg.dump import FORMATS, SUMS_FILE, VOID_FILE, write_dumps
+from kg.dump import FORMATS, SUMS_FILE, VOID_FILE, describe_export, write_dumps
 
 FIXTURE = Path(__file__).parent / "data" / "dump" / "dataset.trig"
 VERSION = "2026.11.25"
+EXPORTS = [f"kg-{VERSION}.ftm.json", f"kg-{VERSION}.ftm.json.gz", f"kg-{VERSION}-datapackage.json",
+           *(f"kg-{VERSION}-{table}.csv" for table in ("entities", "events", "participants", "relationships", "claims"))]
 RDFLIB_FORMATS = {".ttl": "turtle", ".nt": "nt", ".trig": "trig", ".nq": "nquads", ".jsonld": "json-ld"}
 
 
@@ -124,6 +126,34 @@ def test_same_input_gives_byte_identical_dumps_even_with_other_blank_node_labels
             name = f"kg-{VERSION}{fmt.suffix}{gz}"
             assert (build / "downloads" / name).read_bytes() == (config.build_dir / "downloads" / name).read_bytes(), name
     assert (build / "downloads" / VOID_FILE).read_bytes() == (config.build_dir / "downloads" / VOID_FILE).read_bytes()
+    for name in EXPORTS:  # the FollowTheMoney and CSV exports too
+        assert (build / "downloads" / name).read_bytes() == (config.build_dir / "downloads" / name).read_bytes(), name
+
+
+def test_exports_are_written_and_described_as_distributions_with_checksums(dumped):
+    config, paths = dumped
+    assert set(EXPORTS) <= {p.name for p in paths}
+    void = Graph().parse(config.build_dir / "downloads" / VOID_FILE, format="turtle")
+    rows = {str(f).rsplit("/", 1)[-1]: (str(t), str(s), int(n)) for f, t, s, n in void.query("""
+        PREFIX spdx: <http://spdx.org/rdf/terms#> PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?file ?type ?sum ?size WHERE { ?d dcat:distribution ?file . ?file dct:format ?type ;
+            dcat:byteSize ?size ; spdx:checksum [ spdx:checksumValue ?sum ] }""")}
+    sums = dict(reversed(line.split("  ")) for line in
+                (config.build_dir / "downloads" / SUMS_FILE).read_text().splitlines())
+    for name in EXPORTS:
+        data = (config.build_dir / "downloads" / name).read_bytes()
+        assert rows[name] == (describe_export(name)[1], hashlib.sha256(data).hexdigest(), len(data)), name
+        assert sums[name] == hashlib.sha256(data).hexdigest()
+    assert gzip.decompress((config.build_dir / "downloads" / EXPORTS[1]).read_bytes()) == \
+        (config.build_dir / "downloads" / EXPORTS[0]).read_bytes()
+
+
+def test_download_page_lists_the_exports(client):
+    page = client.get("/download").get_data(as_text=True)
+    assert "FollowTheMoney entities" in page and "CSV table: relationships" in page
+    response = client.get(f"/download/kg-{VERSION}-entities.csv")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
 
 
 def test_turtle_dump_has_sorted_stable_prefixes(dumped):
@@ -142,7 +172,7 @@ def test_void_checksums_and_sizes_match_the_files(dumped):
         PREFIX dcat: <http://www.w3.org/ns/dcat#>
         SELECT ?file ?sum ?size WHERE { ?d void:dataDump ?file . ?file dcat:byteSize ?size ;
             spdx:checksum [ spdx:algorithm spdx:checksumAlgorithm_sha256 ; spdx:checksumValue ?sum ] }"""))
-    dumps = [p for p in paths if p.name.startswith("kg-")]
+    dumps = [p for p in paths if p.name.startswith("kg-") and describe_export(p.name) is None]
     assert len(rows) == len(dumps) == 20
     for file_iri, checksum, size in rows:
         path = config.build_dir / "downloads" / str(file_iri).rsplit("/", 1)[-1]
@@ -150,7 +180,7 @@ def test_void_checksums_and_sizes_match_the_files(dumped):
         assert hashlib.sha256(data).hexdigest() == str(checksum)
         assert len(data) == int(size)
     sums = (config.build_dir / "downloads" / SUMS_FILE).read_text().splitlines()
-    assert len(sums) == 20
+    assert len(sums) == 20 + len(EXPORTS)
     for line in sums:
         digest, name = line.split("  ")
         assert hashlib.sha256((config.build_dir / "downloads" / name).read_bytes()).hexdigest() == digest

@@ -35,10 +35,10 @@ def app(make_app, build_dir):
 
 
 def broken_home(app, monkeypatch):
-    def fail(config):
+    def fail():
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(home, "named_queries", fail)
+    monkeypatch.setattr(home, "indexes", fail)
 
 
 def broken_store(app, monkeypatch):
@@ -52,6 +52,13 @@ def broken_store(app, monkeypatch):
 def no_dumps(app, monkeypatch):
     state = state_of(app)
     monkeypatch.setattr(state, "config", state.config.replace(build_dir=state.config.build_dir / "never-built"))
+
+
+def broken_names(app, monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(state_of(app).names, "search", fail)
 
 
 def overrunning_engine(app, monkeypatch):
@@ -77,6 +84,19 @@ SOURCES = [
     ("406 VoID", "GET", "/.well-known/void", {"headers": {"Accept": "image/png"}}, 406, JSON, None),
     ("416 download range", "GET", "/download/void.ttl", {"headers": {"Range": "bytes=100000-"}}, 416, JSON, None),
     ("500 page", "GET", "/", {}, 500, JSON, broken_home),
+    # -- the reconciliation service (/reconcile): JSON too
+    ("400 reconcile, bad JSON", "POST", "/reconcile", {"data": {"queries": "{"}}, 400, JSON, None),
+    ("400 reconcile, bad query", "GET", "/reconcile", {"query_string": {"queries": '{"q0": {"limit": 0}}'}}, 400,
+     JSON, None),
+    ("400 reconcile, bad extension", "POST", "/reconcile", {"data": {"extend": "[]"}}, 400, JSON, None),
+    ("400 reconcile, bad callback", "GET", "/reconcile", {"query_string": {"callback": "a b"}}, 400, JSON, None),
+    ("400 suggest, no prefix", "GET", "/reconcile/suggest/entity", {}, 400, JSON, None),
+    ("400 property proposal, no type", "GET", "/reconcile/properties", {}, 400, JSON, None),
+    ("404 preview", "GET", "/reconcile/preview", {"query_string": {"id": "person/nobody"}}, 404, JSON, None),
+    ("405 reconcile", "PUT", "/reconcile", {}, 405, JSON, None),
+    ("413 reconcile", "POST", "/reconcile", {"data": {"queries": "x" * 2000}}, 413, JSON, None),
+    ("500 reconcile", "POST", "/reconcile", {"data": {"queries": '{"q0": {"query": "Ada"}}'}}, 500, JSON,
+     broken_names),
     # -- browsers asking for an entity nothing describes: the 404 page with suggestions
     ("404 entity, browser", "GET", "/person/ada-lovelac", {"headers": {"Accept": "text/html"}}, 404, HTML, None),
     # -- the SPARQL protocol route: plain text

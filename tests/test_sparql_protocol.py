@@ -102,7 +102,9 @@ def test_bad_graph_iri_is_400(client):
     ("text/csv", "text/csv"),
     ("text/tab-separated-values", "text/tab-separated-values"),
     ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
-    ("text/html, */*;q=0.1", "application/sparql-results+json"),
+    ("text/html, */*;q=0.1", "text/html"),  # a browser: the results page (issue 14), not a download
+    ("*/*", "application/sparql-results+json"),
+    ("application/sparql-results+json, text/html;q=0.5", "application/sparql-results+json"),
     ("application/json", "application/sparql-results+json"),
 ])
 def test_select_negotiation(client, accept, media_type):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 from . import __version__
@@ -26,6 +27,7 @@ COMMANDS = {
     "link": ("kg.commands.link", "Wikidata links: report, or propose candidates for review"),
     "diff": ("kg.commands.diff", "added and removed triples between two dumps, grouped by entity"),
     "query": ("kg.commands.query", "run a SPARQL query or a named query from queries/ on the built graph"),
+    "export": ("kg.commands.export", "export the built graph as FollowTheMoney entities (Aleph) or CSV tables"),
 }
 
 
@@ -87,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `kg export ftm | head`: the reader left; not an error worth a traceback
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, as a shell reports it
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":  # pragma: no cover

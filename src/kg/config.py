@@ -71,6 +71,9 @@ class Config:
     client_query_seconds: float = 60.0  # evaluation seconds one client may use per window; over: 429; 0 = off
     client_window: float = 60.0  # seconds
     header_read_timeout: float = 5.0  # seconds a client may take to send its request headers (or stay idle)
+    # Reconciliation service (/reconcile): queries per batch, candidates per query.
+    reconcile_max_queries: int = 100
+    reconcile_max_limit: int = 100
     # Release.
     version: str = "2026.11.25"
     licence: str = "https://creativecommons.org/licenses/by/4.0/"
@@ -168,6 +171,8 @@ def _check(config: Config) -> None:
         raise ValueError("timeout must be positive")
     if config.max_rows <= 0:
         raise ValueError("max-rows must be positive")
+    if config.reconcile_max_queries <= 0 or config.reconcile_max_limit <= 0:
+        raise ValueError("reconcile-max-queries and reconcile-max-limit must be positive")
     if config.response_cache_bytes < 0:
         raise ValueError("response-cache-bytes must be 0 (off) or positive")
     if config.server not in ("granian", "gunicorn"):

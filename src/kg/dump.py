@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import vocab
+from . import catalog, export_csv, export_ftm, vocab
 from .config import Config
 from .canonical import read_quads, sorted_quads, sorted_triples, with_sorted_prefixes
 from .errors import KgError
@@ -99,8 +99,8 @@ def downloads_dir(config: Config) -> Path:
 
 
 def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None = None) -> list[Path]:
-    """Write every dump, SHA256SUMS and void.ttl into build/downloads/ (or `out_dir`, a folder of the
-    user's for publishing elsewhere); return their paths.
+    """Write every dump, the exports (FollowTheMoney, CSV tables), SHA256SUMS and void.ttl into
+    build/downloads/ (or `out_dir`, a folder of the user's for publishing elsewhere); return their paths.
 
     Everything is serialized in memory first and written only then (each file atomically, VoID
     last), so a failure while serializing leaves the previous downloads exactly as they were. In a
@@ -114,10 +114,13 @@ def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None
     quads = read_quads(source)
     release = release_info(config)
     files = serialize_dumps(config, quads, release.version)
+    exports = export_files(config, quads, release.version)
     sums = "".join(f"{hashlib.sha256(body).hexdigest()}  {name}\n" for name, _, _, body in files)
+    sums += "".join(f"{hashlib.sha256(e.body).hexdigest()}  {e.name}\n" for e in exports)
     titled = [(name, fmt, VARIANT_TITLES[variant], body) for name, fmt, variant, body in files]
-    void = void_turtle(config, quads, release, titled, config.graph("inferred"))
-    outputs = [(name, body) for name, _, _, body in files] + [(SUMS_FILE, sums.encode()), (VOID_FILE, void)]
+    void = void_turtle(config, quads, release, titled, config.graph("inferred"), exports)
+    outputs = [(name, body) for name, _, _, body in files] + [(e.name, e.body) for e in exports]
+    outputs += [(SUMS_FILE, sums.encode()), (VOID_FILE, void)]
     target = out_dir if out_dir is not None else downloads_dir(config)
     written = []
     try:
@@ -143,6 +146,52 @@ def serialize_dumps(config: Config, quads: list, version: str) -> list[tuple[str
             for gz in (False, True):
                 files.append((dump_name(version, variant, fmt, gz), fmt, variant, gzipped(data) if gz else data))
     return files
+
+
+# --------------------------------------------------------------------------- exports
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    name: str
+    media_type: str
+    title: str
+    body: bytes
+
+
+FTM_SUFFIX = ".ftm.json"
+FTM_MEDIA_TYPE = "application/json"  # line-delimited JSON, one FtM entity per line, as ftm and alephclient read it
+CSV_MEDIA_TYPE = "text/csv"
+
+
+def export_files(config: Config, quads: list, version: str) -> list[ExportFile]:
+    """The FollowTheMoney entities (plain and gzipped) and the CSV tables with their data package."""
+    store = ox.Store()
+    store.extend(quads)
+    records = catalog.from_store(store, config)
+    ftm = export_ftm.ftm_entities(records).to_bytes()
+    name = f"kg-{version}{FTM_SUFFIX}"
+    files = [ExportFile(name, FTM_MEDIA_TYPE, describe_export(name)[0], ftm),
+             ExportFile(name + ".gz", FTM_MEDIA_TYPE, describe_export(name + ".gz")[0], gzipped(ftm))]
+    for file_name, body in export_csv.package_files(records, f"kg-{version}-", version, config.licence, config.base):
+        title, media_type = describe_export(file_name)
+        files.append(ExportFile(file_name, media_type, title, body))
+    return files
+
+
+def describe_export(name: str) -> tuple[str, str] | None:
+    """(title, media type) of an export file by its name, or None for a name that is no export."""
+    plain = name[:-3] if name.endswith(".gz") else name
+    gz = ", gzipped" if name.endswith(".gz") else ""
+    if plain.endswith(FTM_SUFFIX):
+        return f"FollowTheMoney entities (one JSON entity a line), for Aleph and the ftm tools{gz}", FTM_MEDIA_TYPE
+    if plain.endswith("-" + export_csv.PACKAGE_FILE):
+        return "Frictionless data package: the CSV tables' columns, sizes and checksums", "application/json"
+    for table in export_csv.TABLES:
+        if plain.endswith(f"-{table.name}.csv"):
+            return f"CSV table: {table.title.lower()} ({table.description[0].lower()}{table.description[1:]})", \
+                CSV_MEDIA_TYPE
+    return None
 
 
 def _remove_stale(out_dir: Path, keep: set[str]) -> None:

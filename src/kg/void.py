@@ -26,11 +26,13 @@ def void_iri(config: Config, fragment: str = "") -> str:
     return f"{config.base}.well-known/void{'#' + fragment if fragment else ''}"
 
 
-def void_turtle(config: Config, quads: list, release, files: list, inferred_graph: str) -> bytes:
+def void_turtle(config: Config, quads: list, release, files: list, inferred_graph: str,
+                exports: list | None = None) -> bytes:
     """The VoID description: counts, class partitions, the Wikidata linkset and every dump file.
 
     `release` has the version and creation time (dump.Release); `files` holds (file name, format
-    (dump.DumpFormat), variant title, bytes) for every dump file."""
+    (dump.DumpFormat), variant title, bytes) for every dump file; `exports` the other downloads
+    (dump.ExportFile: name, media type, title, bytes), described as dcat:Distribution only."""
     triples: list = []
 
     def add(s: str, p: str, o) -> None:
@@ -62,6 +64,8 @@ def void_turtle(config: Config, quads: list, release, files: list, inferred_grap
     _add_linkset(config, add, integer, dataset, merged)
     for name, fmt, variant_title, body in files:
         _add_dump_file(config, add, integer, dataset, name, fmt, variant_title, body)
+    for export in exports or ():
+        _add_distribution(config, add, integer, dataset, export.name, export.media_type, export.title, export.body)
     ordered = sorted(set(triples), key=lambda t: (str(t.subject), _term_key(t.predicate, f"<{RDF_TYPE}>"),
                                                   str(t.object)))
     return with_sorted_prefixes(ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=vocab.prefixes(config.base)),
@@ -135,17 +139,25 @@ def ox_literal(text: str):
 
 def _add_dump_file(config: Config, add, integer, dataset: str, name: str, fmt, variant_title: str,
                    body: bytes) -> None:
+    gz = name.endswith(".gz")
+    add(dataset, VOID + "dataDump", f"{config.base}download/{name}")
+    _add_distribution(config, add, integer, dataset, name, fmt.media_type,
+                      f"{fmt.title}, {variant_title}{', gzipped' if gz else ''}", body)
+
+
+def _add_distribution(config: Config, add, integer, dataset: str, name: str, media_type: str, title: str,
+                      body: bytes) -> None:
+    """A dcat:Distribution of the dataset: URL, media type, size and SHA-256 (RDF dumps are also void:dataDump)."""
     url = f"{config.base}download/{name}"
     gz = name.endswith(".gz")
-    add(dataset, VOID + "dataDump", url)
+    add(dataset, DCAT + "distribution", url)
     add(url, RDF_TYPE, DCAT + "Distribution")
     add(url, DCAT + "downloadURL", url)
-    add(url, DCAT + "mediaType", f"https://www.iana.org/assignments/media-types/{fmt.media_type}")
+    add(url, DCAT + "mediaType", f"https://www.iana.org/assignments/media-types/{media_type}")
     if gz:
         add(url, DCAT + "compressFormat", "https://www.iana.org/assignments/media-types/application/gzip")
-    add(url, DCT + "format", ox.Literal(fmt.media_type))
-    add(url, DCT + "title", ox.Literal(f"{fmt.title}, {variant_title}{', gzipped' if gz else ''}",
-                                       language="en"))
+    add(url, DCT + "format", ox.Literal(media_type))
+    add(url, DCT + "title", ox.Literal(title, language="en"))
     add(url, DCAT + "byteSize", integer(len(body)))
     checksum = f"{url}#sha256"
     add(url, SPDX + "checksum", checksum)

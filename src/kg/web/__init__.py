@@ -7,10 +7,13 @@ import math
 
 from flask import Flask
 
+from .. import catalog as catalog_module
 from ..config import Config, from_env
+from ..names import index_catalog
 from ..process_engine import PoolSettings, ProcessEngine
 from ..query_engine import EmbeddedEngine, QueryEngine
-from . import downloads, entities, errors, home, security
+from ..reconcile import Limits, ReconciliationService
+from . import browse, downloads, entities, errors, home, reconcile, search, security, site
 from .admission import ClientBudgets
 from .dataset import load_dataset
 from .protocol_cache import ResultCache
@@ -18,9 +21,10 @@ from .protocol_formats import GRAPH_FORMATS, RESULT_FORMATS
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
+from .sparql_page import SparqlPage
 from .state import AppState
 
-BLUEPRINTS = (home, downloads, entities)  # entities last: it owns the catch-all paths
+BLUEPRINTS = (home, search, browse, downloads, reconcile, entities)  # entities last: it owns the catch-all paths
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -35,14 +39,19 @@ def create_app(config: Config | None = None) -> Flask:
         description=ServiceDescription(dataset.store, config),
         budgets=make_budgets(config),
     )
+    state.catalog = catalog_module.from_store(dataset.store, config)
+    state.names = index_catalog(state.catalog)
+    state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
+        max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
     errors.init_app(app)
     security.init_app(app)
+    site.init_app(app, dataset.store, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.wsgi_app = errors.RequestIds(security.NoSniff(Router(SparqlEndpoint(state), app.wsgi_app)))
+    app.wsgi_app = errors.RequestIds(security.NoSniff(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app)))
     return app
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, send_file
 
-from ..dump import FORMATS, SUMS_FILE, VARIANT_TITLES, VOID_FILE, downloads_dir
+from ..dump import FORMATS, SUMS_FILE, VARIANT_TITLES, VOID_FILE, describe_export, downloads_dir
 from .errors import api_error
 from .http_common import client_copy_is_current
 from .state import current_state
@@ -24,7 +24,7 @@ from .protocol_formats import NotAcceptable, negotiate
 bp = Blueprint("downloads", __name__)
 
 SUFFIX_TYPES = {fmt.suffix: fmt.media_type for fmt in FORMATS}
-TEXT_TYPES = set(SUFFIX_TYPES.values())
+TEXT_TYPES = set(SUFFIX_TYPES.values()) | {"text/csv", "application/json"}  # + the exports
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ def listed_files(folder: Path) -> list[DumpFile]:
 def _describe(path: Path, digest: str) -> DumpFile:
     name = path.name
     gzipped = name.endswith(".gz")
+    export = describe_export(name)
+    if export is not None:  # the FollowTheMoney and CSV exports
+        return DumpFile(name, digest, path.stat().st_size, export[1], gzipped, export[0])
     suffix = Path(name[:-3] if gzipped else name).suffix
     variant = "-asserted" if "-asserted." in name else ""
     fmt = next((f for f in FORMATS if f.suffix == suffix), None)

@@ -28,7 +28,9 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from .. import vocab
 from .entity_page import Page, is_described, is_iri, rdf_document, suggestions
+from .entity_view import EntityPages
 from .errors import api_error
+from .source_reader import build_reader, source_text
 from .http_common import accepted, best_offer, client_copy_is_current
 from .protocol_formats import GRAPH_FORMATS, Format
 from .state import current_state
@@ -120,8 +122,33 @@ def _document(iri: str, suffix: str, doc_path: str) -> Response:
     return response
 
 
-def _html(iri: str) -> str:
+_rendered: dict[tuple[str, str], bytes] = {}  # (build hash, IRI) -> the page: the data never changes while serving
+_views: dict[int, EntityPages] = {}
+
+
+def _html(iri: str) -> bytes:
+    key = (current_state().dataset.etag, iri)
+    if key not in _rendered:
+        _rendered[key] = _render(iri).encode("utf-8")
+    return _rendered[key]
+
+
+def _render(iri: str) -> str:
+    """The reading page (kg.web.entity_view) of an entity or event, the reader of a source document, or
+    the generic description (claims, statuses, the ontology) for everything else."""
     state = current_state()
+    entity_id = iri[len(state.config.base):] if iri.startswith(state.config.base) else None
+    catalog = state.catalog
+    entity = catalog.entities.get(entity_id) if catalog is not None and entity_id else None
+    if entity is not None and "SourceDocument" in entity.all_types:
+        text = source_text(state.dataset.store, iri)
+        if text is not None:
+            return render_template("source_reader.html", reader=build_reader(catalog, entity_id, text))
+    if entity is not None:
+        views = _views.setdefault(id(catalog), EntityPages(catalog))
+        media = {key: fmt.media_type for key, fmt in RDF_DOCS.items()}
+        return render_template("entity_page.html", v=views.view(entity_id), doc_path="/" + entity_id,
+                               formats=list(media.items()))
     page = Page(state.config, state.dataset.store, iri)
     is_vocabulary = iri.endswith("/ontology") or iri.endswith("/")
     path = "/" + iri[len(page.config.base):].rstrip("/")

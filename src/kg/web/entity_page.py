@@ -205,10 +205,14 @@ class Page:
 
     def _claim(self, claim) -> dict:
         kg = self.config.ontology_ns
-        quotes = []
+        quotes, places = [], []
         for target in self.objects(claim, OA + "hasTarget"):
+            sources = self.objects(target, OA + "hasSource")
             for selector in self.objects(target, OA + "hasSelector"):
                 quotes += [o.value for o in self.objects(selector, OA + "exact")]
+                starts, ends = self.objects(selector, OA + "start"), self.objects(selector, OA + "end")
+                if starts and ends and sources:  # the quote's place in the source reader (anchor by offsets)
+                    places.append(f"{self.href(sources[0].value)}#q-{starts[0].value}-{ends[0].value}")
         relation = None
         subjects = self.objects(claim, RDF + "subject")
         if subjects:
@@ -223,6 +227,7 @@ class Page:
             "source": [self.value(o) for o in self.objects(claim, kg + "statedIn")],
             "quotes": quotes,
             "relation": relation,
+            "places": places,
         }
 
     def events(self) -> list[dict]:

@@ -1,6 +1,8 @@
 """One error shape for the whole HTTP API, a request id on every response, no traceback to clients.
 
-JSON errors look like {"error": "not_found", "message": "...", "status": 404}. The SPARQL
+JSON errors look like {"error": "not_found", "message": "...", "status": 404}. A browser (a client
+that prefers text/html to JSON) gets the same error as an HTML page with the site's layout, except
+under /api/, which always answers JSON. The SPARQL
 protocol route answers errors in plain text (the spec allows it, and SPARQL clients show it
 as is): see kg.web.protocol_answer.error_reply.
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("kg.web")
@@ -54,11 +56,24 @@ def _loggable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def wants_html() -> bool:
+    """True for browsers: text/html preferred to JSON (a bare */* prefers JSON), and not under /api/."""
+    if request.path.startswith("/api/"):
+        return False
+    return request.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html"
+
+
 def api_error(status: int, error: str, message: str, headers: dict | None = None) -> Response:
-    """The JSON error response every non-SPARQL route uses."""
+    """The error response every non-SPARQL route uses: JSON, or an HTML page for browsers."""
     log.info("request %s: %s %s -> %d %s: %s", request_id(), _loggable(request.method), _loggable(request.path),
              status, error, _loggable(message))
-    response = jsonify(error=error, message=message, status=status)
+    if wants_html():
+        title = error.replace("_", " ").capitalize()
+        response = Response(render_template("error.html", status=status, title=title, message=message,
+                                            request_id=request_id()),
+                            content_type="text/html; charset=utf-8")
+    else:
+        response = jsonify(error=error, message=message, status=status)
     response.status_code = status
     response.headers.update(headers or {})
     return response

@@ -4,7 +4,8 @@ As Oxigraph's server keeps all protocol handling in one `handle_request`, `Sparq
 every request to /sparql (and /sparql/) itself: GET, HEAD and POST queries (reading POST bodies
 itself, never more than the body limit), the service description, Graph Store reads, OPTIONS
 preflights, and the protocol's plain-text error for everything else (405 with the methods really
-served). It runs without Flask's request machinery, which cost more than evaluating a small
+served). A browser's GET (text/html preferred, or format=html) is answered by the HTML page of
+kg.web.sparql_page instead, still decided here. It runs without Flask's request machinery, which cost more than evaluating a small
 query. CORS headers are added here and only here; the request id comes from the app's router.
 """
 
@@ -28,6 +29,7 @@ from .protocol_answer import (CORS_HEADERS, Call, Reply, answer_query, client_co
 from .protocol_formats import NotAcceptable, negotiate
 from .protocol_request import SparqlRequest, read_request
 from .service_description import PREFIXES
+from .sparql_page import SparqlPage, prefers_html
 from .state import AppState
 
 log = logging.getLogger("kg.web.sparql")
@@ -42,8 +44,9 @@ _NO_LENGTH = (204, 304)  # these carry no Content-Length
 class SparqlEndpoint:
     """The WSGI application answering /sparql."""
 
-    def __init__(self, state: AppState):
+    def __init__(self, state: AppState, page: SparqlPage | None = None):
         self.state = state
+        self.page = page  # the HTML page for browsers (kg.web.sparql_page); None: protocol only
 
     def __call__(self, environ, start_response):
         call = Call(self.state, environ, environ.get(REQUEST_ID, "-"))
@@ -63,6 +66,8 @@ class SparqlEndpoint:
                                [("Allow", ALLOW)])
         try:
             sparql = read_request(call.environ, call.config.max_body_bytes)
+            if self.page is not None and prefers_html(call.environ, sparql):
+                return self.page.answer(call, sparql)
             if sparql.operation == "description":
                 return _describe_service(call, sparql)
             if sparql.operation == "graph":

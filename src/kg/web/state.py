@@ -12,7 +12,10 @@ from typing import Callable
 from flask import Flask, current_app
 
 from ..config import Config
+from ..catalog import Catalog
+from ..names import NameIndex
 from ..query_engine import QueryEngine
+from ..reconcile import ReconciliationService
 from .admission import ClientBudgets
 from .dataset import Dataset
 from .protocol_cache import ResultCache
@@ -32,6 +35,11 @@ class AppState:
     # Run once a response whose query could not be stopped has been sent (kg serve: retire this
     # worker process so a fresh one takes over); None: nothing to do (tests, in-process use).
     retire_worker: Callable[[], None] | None = None
+    # The served graph read into records (kg.catalog), the name index over them (kg.names: reuse
+    # it for any name look-up) and the reconciliation service answering /reconcile from both.
+    catalog: Catalog | None = None
+    names: NameIndex | None = None
+    reconciliation: ReconciliationService | None = None
 
     def attach(self, app: Flask) -> None:
         app.extensions[_KEY] = self
