@@ -44,11 +44,15 @@ def test_no_inline_script_in_our_pages(client):
     ("/sparql", {"query": "ASK {}", "default-graph-uri": SCRIPT}),
     ("/sparql", {"graph": SCRIPT}),
 ])
-def test_protocol_errors_are_plain_text_and_not_sniffed(client, path, params):
-    response = client.get(path, query_string=params, headers={"Accept": "text/html,*/*"})
-    assert response.status_code == 400
-    assert response.mimetype == "text/plain"
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
+def test_protocol_errors_never_echo_the_input_unescaped(client, path, params):
+    plain = client.get(path, query_string=params, headers={"Accept": "application/sparql-results+json"})
+    assert plain.status_code == 400 and plain.mimetype == "text/plain"  # shown as text, never as a page
+    assert plain.headers["X-Content-Type-Options"] == "nosniff"
+    page = client.get(path, query_string=params, headers={"Accept": "text/html,*/*"})
+    assert page.status_code == 400 and page.headers["X-Content-Type-Options"] == "nosniff"
+    if page.mimetype == "text/html":  # the browsers' error page: the query appears escaped
+        assert SCRIPT.encode() not in page.data
+        assert page.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
 def test_html_error_pages_escape_what_the_user_sent(client):

@@ -35,7 +35,8 @@ def _html_headers(response: Response) -> Response:
 
 
 class NoSniff:
-    """WSGI middleware: nosniff on every response, whoever answers it."""
+    """WSGI middleware: nosniff on every response, and the HTML headers on every HTML page the
+    Flask hook did not see (the /sparql handler's own pages), whoever answers it."""
 
     def __init__(self, app):
         self.app = app
@@ -43,6 +44,10 @@ class NoSniff:
     def __call__(self, environ, start_response):
         def start(status, headers, exc_info=None):
             headers.append(NOSNIFF)
+            names = {name.lower() for name, _ in headers}
+            kind = next((value for name, value in headers if name.lower() == "content-type"), "")
+            if kind.startswith(("text/html", "application/xhtml+xml")) and "content-security-policy" not in names:
+                headers.extend(HTML_HEADERS)
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
