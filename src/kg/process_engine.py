@@ -65,6 +65,7 @@ log = logging.getLogger("kg.engine")
 
 _EVALUATOR_STACK = 64 * 1024 * 1024  # a parser recursion on a big (already bounded) query fits
 _TRIM_AFTER_BYTES = 4_000_000  # after an answer this large, give freed memory back to the system
+_MAX_FD = os.sysconf("SC_OPEN_MAX") if os.sysconf("SC_OPEN_MAX") > 0 else 65536
 _NICE_START = 0  # evaluators start at the server's own CPU priority (a cheap query must not wait behind others)
 _NICE_LOW = 19  # once a query has used demote_after CPU seconds
 _TICK = 0.05  # seconds between two looks at a running query
@@ -375,8 +376,11 @@ class _Zygote:
     def fork(cls, open_store: Callable[[], ox.Store], memory_budget: int, formats: dict) -> "_Zygote":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
-        if pid == 0:  # the zygote
-            ours.close()
+        if pid == 0:  # the zygote: it keeps no file of its parent's open (listening sockets, pipes
+            # to other programs: a pipe's reader would wait for an EOF that never comes)
+            keep = theirs.fileno()
+            os.closerange(3, keep)
+            os.closerange(keep + 1, _MAX_FD)
             _run_child(lambda: _zygote_main(theirs, open_store, memory_budget, formats))
         theirs.close()
         ready = ours.recv(1)  # the zygote has its store (or failed to open it)
