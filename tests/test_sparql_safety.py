@@ -166,7 +166,8 @@ def test_deep_nesting_is_400_not_a_crash(client):
 
 
 def test_a_long_flat_query_is_fine(client):
-    patterns = " UNION ".join(f"{{ ?s <http://e/p{n}> ?o }}" for n in range(2000))
+    # 1000 groups: pyoxigraph's planning grows faster than linearly (2000 took 11 s on a loaded machine).
+    patterns = " UNION ".join(f"{{ ?s <http://e/p{n}> ?o }}" for n in range(1000))
     response = client.post("/sparql", data=f"SELECT * WHERE {{ {patterns} }}", content_type="application/sparql-query")
     assert response.status_code == 200
 
@@ -223,13 +224,10 @@ def test_runaway_query_gets_503_while_others_are_served(slow_server):
         assert runaway.result().status_code == 503
         assert "stopped" in runaway.result().text
         assert [r.result().status_code for r in others] == [200] * 6
-    # Once the worker has retired and been replaced, the service still answers, every time.
+    # The runaway's evaluator was killed and replaced: the service still answers, every time.
     for _ in range(20):
         assert requests.get(sparql, params=simple, timeout=30).status_code == 200
-    deadline = time.monotonic() + 10
-    while "retiring" not in slow_server.log() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert "retiring" in slow_server.log()
+    assert "retiring" not in slow_server.log()  # no front worker had to go
 
 
 def test_oversized_body_is_413_over_http(slow_server):
@@ -238,5 +236,30 @@ def test_oversized_body_is_413_over_http(slow_server):
     assert response.status_code == 413
 
 
-def test_gunicorn_serves_it(slow_server):
-    assert requests.get(slow_server.url("/sparql"), timeout=30).headers["Server"].startswith("gunicorn")
+def test_chunked_body_over_the_cap_is_413_over_http(slow_server):
+    """A chunked body declares no length: it is read one byte past the cap, then refused (not cut and run)."""
+    body = b"ASK {} #" + b"x" * 1_100_000
+
+    def chunks():
+        for start in range(0, len(body), 65536):
+            yield body[start:start + 65536]
+
+    response = requests.post(slow_server.url("/sparql"), data=chunks(), timeout=30,
+                             headers={"Content-Type": "application/sparql-query"})
+    assert response.request.headers.get("Transfer-Encoding") == "chunked"
+    assert response.status_code == 413 and "over the limit" in response.text
+    small = requests.post(slow_server.url("/sparql"), data=iter([b"ASK ", b"{}"]), timeout=30,
+                          headers={"Content-Type": "application/sparql-query"})
+    assert small.status_code == 200
+
+
+def test_a_regex_that_cannot_compile_is_400_at_once_over_http(slow_server):
+    query = 'SELECT * WHERE { ?a ?b ?c . ?d ?e ?f FILTER(REGEX(STR(?c), "\\\\p{L}{1000}")) }'
+    started = time.monotonic()
+    response = requests.post(slow_server.url("/sparql"), data={"query": query}, timeout=30)
+    assert response.status_code == 400 and "cannot be compiled" in response.text
+    assert time.monotonic() - started < 5  # not the 1 s time limit of a per-row failure... nor near it
+
+
+def test_granian_serves_it(slow_server):
+    assert requests.get(slow_server.url("/sparql"), timeout=30).headers["Server"] == "granian"

@@ -87,6 +87,27 @@ class StoreDataset:
         return self.engine.version().last_modified
 
 
+def check_against_manifest(config: Config, data: bytes, quads: int) -> None:
+    """KgError (one line) unless the built dataset has the SHA-256 and quad count its manifest
+    records: a dataset cut short, emptied or edited must not be served as if it were the build."""
+    path, manifest_path = config.dataset_path, config.build_dir / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        expected = manifest["dataset_sha256"]
+    except FileNotFoundError:
+        raise KgError("the build has no manifest.json: it is incomplete; run `kg build` again", str(path)) from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KgError("the build's manifest.json is damaged; run `kg build` again", str(manifest_path)) from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise KgError(f"damaged build: SHA-256 {actual[:12]}... is not the {expected[:12]}... its manifest "
+                      "records; run `kg build` again", str(path))
+    expected_quads = manifest.get("dataset_quads")
+    if expected_quads is not None and quads != expected_quads:
+        raise KgError(f"damaged build: {quads} quads where its manifest records {expected_quads}; "
+                      "run `kg build` again", str(path))
+
+
 def served_files(config: Config) -> tuple[DataFile, ...]:
     """The files to serve: those given with --data, else the built dataset."""
     if config.data_files:
@@ -105,9 +126,12 @@ def load_dataset(config: Config) -> Dataset:
     newest = 0.0
     for data_file in files:
         path = Path(data_file.path)
+        data = path.read_bytes()
         digest.update(f"{data_file.graph}\0".encode())
-        digest.update(path.read_bytes())
+        digest.update(data)
         newest = max(newest, path.stat().st_mtime)
+        if not config.data_files:  # the built dataset: it must be the one the build wrote
+            check_against_manifest(config, data, len(store))
     modified = datetime.fromtimestamp(int(newest), tz=timezone.utc)
     return Dataset(files=files, etag=digest.hexdigest()[:32], last_modified=modified, preloaded=store)
 

@@ -8,6 +8,7 @@ answer reused; evaluation itself is the query engine's (kg.query_engine).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,8 +19,11 @@ import pyoxigraph as ox
 from werkzeug.http import http_date, quote_etag
 
 from ..query_engine import DatasetDescription, EngineUnavailable, Limits, QueryJob, QuerySyntaxError, QueryTimeout
+from ..query_engine import (DatasetDescription, EngineBusy, Limits, QueryJob, QueryOverMemory, QuerySyntaxError,
+                            QueryTimeout)
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected, inspect_query, syntax_hint
+from .admission import TooManyRequests
 from .errors import log_protocol_error, protocol_error_text
 from .http_common import client_copy_is_current as is_current
 from .protocol_cache import ResultCache
@@ -132,8 +136,14 @@ def iri(value: str, parameter: str) -> str:
 def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCache | None = None,
               key=None) -> Reply:
     """The engine's answer to `job`; with a cache, remember it under `key` (None: never)."""
+    client = call.environ.get("REMOTE_ADDR") or "-"
+    engine = call.state.engine
     try:
-        result = call.state.engine.evaluate(job)
+        with call.state.budgets.admit(client, engine.has_spare_capacity()) as ticket:
+            try:
+                result = engine.evaluate(dataclasses.replace(job, priority=ticket.priority) if ticket.priority else job)
+            finally:
+                ticket.charge(engine.cpu_seconds())
     except QueryTimeout as exc:
         return _timed_out(call, exc)
     except QuerySyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ...", plus a hint of ours
@@ -142,6 +152,14 @@ def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCa
     except EngineUnavailable as exc:
         log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
         return error_reply(call, 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")])
+    except TooManyRequests as exc:
+        return error_reply(call, 429, exc.message, [("Retry-After", str(exc.retry_after))])
+    except EngineBusy as exc:
+        return error_reply(call, 503, exc.message, [("Retry-After", str(exc.retry_after))])
+    except QueryOverMemory as exc:
+        return error_reply(call, 503, f"The query needed more memory than one query may use "
+                                      f"({exc.budget // 1024 ** 2} MB) and was stopped. Narrow it down "
+                                      "(LIMIT, more specific patterns, no large ORDER BY or GROUP_CONCAT) and try again.")
     if cache is None:
         return result_reply(call, result, fmt, etag)
     if key is not None:

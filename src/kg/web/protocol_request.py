@@ -44,6 +44,10 @@ def read_request(environ: dict, max_body_bytes: int) -> SparqlRequest:
     declared = _declared_length(environ)
     if declared is not None and declared > max_body_bytes:
         raise _too_large(max_body_bytes)
+    encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if encoding not in ("", "identity"):  # a gzip bomb must not be inflated here: refused, not decoded
+        raise QueryRejected(415, f"Content-Encoding {encoding!r} is not accepted: send the request body "
+                                 "uncompressed (it is at most a query).")
     media_type, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
     if media_type == SPARQL_UPDATE:
         raise QueryRejected(403, READ_ONLY)
