@@ -25,7 +25,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_endpoint import start, stop, wrk  # noqa: E402
+from bench_endpoint import alternating_rounds, median_rounds, start, stop, wrk  # noqa: E402
 
 PAGES = {
     "/timeline": "/timeline",
@@ -87,20 +87,14 @@ def run_all(build_dir: Path, args) -> dict:
     ]
     targets = {"Flask hello world": f"http://127.0.0.1:{hello_port}/"}
     targets.update({label: f"http://127.0.0.1:{kg_port}{path}" for label, path in PAGES.items()})
-    runs: dict[str, list[dict]] = {label: [] for label in targets}
     try:
         for url in targets.values():
             wrk(url, 1, args.connections)  # warm-up: each worker renders each page once
-        for _ in range(args.rounds):
-            for label, url in targets.items():
-                runs[label].append({**wrk(url, args.duration, args.connections), "load": os.getloadavg()[0]})
+        runs = alternating_rounds(targets, args.rounds, args.duration, args.connections)
     finally:
         for server in servers:
             stop(server)
-    return {label: {**sorted(rs, key=lambda r: r["rps"])[len(rs) // 2],
-                    "loads": (min(r["load"] for r in rs), max(r["load"] for r in rs)),
-                    "all": [r["rps"] for r in rs]}
-            for label, rs in runs.items()}
+    return median_rounds(runs)
 
 
 def report(results: dict, firsts: dict, args) -> str:

@@ -111,6 +111,24 @@ def wrk(url: str, duration: int, connections: int) -> dict:
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}
 
 
+def alternating_rounds(targets: dict[str, str], rounds: int, duration: int, connections: int) -> dict[str, list[dict]]:
+    """`rounds` wrk runs of every target, one target after the other in each round (the machine's load moves:
+    each round sees every target under about the same load); each run with the 1-minute load average."""
+    runs: dict[str, list[dict]] = {label: [] for label in targets}
+    for _ in range(rounds):
+        for label, url in targets.items():
+            runs[label].append({**wrk(url, duration, connections), "load": os.getloadavg()[0]})
+    return runs
+
+
+def median_rounds(runs: dict[str, list[dict]]) -> dict[str, dict]:
+    """The median round of each target (by req/s), with the range of the load average and every round's req/s."""
+    return {label: {**sorted(rs, key=lambda r: r["rps"])[len(rs) // 2],
+                    "loads": (min(r["load"] for r in rs), max(r["load"] for r in rs)),
+                    "all": [r["rps"] for r in rs]}
+            for label, rs in runs.items()}
+
+
 def _ms(value: str) -> float:
     number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -162,22 +180,15 @@ def run_all(data: Path, args, folder: Path) -> dict:
         f"before: kg simple SELECT LIMIT 10, gunicorn gthread 2x4, {CACHED}":
             f"http://127.0.0.1:{before_cached}/sparql?{simple}",
     }
-    runs: dict[str, list[dict]] = {label: [] for label in targets}
     try:
         for label, url in targets.items():
             check_cache_label(label, url)
             wrk(url, 2, args.connections)  # warm-up
-        for _ in range(args.rounds):
-            for label, url in targets.items():
-                runs[label].append({**wrk(url, args.duration, args.connections), "load": os.getloadavg()[0]})
+        runs = alternating_rounds(targets, args.rounds, args.duration, args.connections)
     finally:
         for server in servers:
             stop(server)
-    # The median round of each (by req/s) is reported, with the range of the 1-minute load average.
-    return {label: {**sorted(rs, key=lambda r: r["rps"])[len(rs) // 2],
-                    "loads": (min(r["load"] for r in rs), max(r["load"] for r in rs)),
-                    "all": [r["rps"] for r in rs]}
-            for label, rs in runs.items()}
+    return median_rounds(runs)
 
 
 def check_cache_label(label: str, url: str) -> None:

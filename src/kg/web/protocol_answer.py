@@ -27,7 +27,7 @@ from .admission import TooManyRequests
 from .errors import log_protocol_error, protocol_error_text
 from .http_common import client_copy_is_current as is_current
 from .protocol_cache import ResultCache
-from .protocol_formats import Format, NotAcceptable, negotiate
+from .protocol_formats import Format, negotiate
 from .protocol_request import SparqlRequest
 from .state import AppState
 
@@ -69,19 +69,8 @@ class Call:
 
 # --- queries ---------------------------------------------------------------------------------
 def answer_query(call: Call, sparql: SparqlRequest) -> Reply:
-    """The whole answer to a query request, protocol errors included."""
-    try:
-        return _answer_query(call, sparql)
-    except QueryRejected as exc:
-        return error_reply(call, exc.status, exc.message)
-    except NotAcceptable as exc:
-        return error_reply(call, 406, str(exc))
-    except EngineUnavailable as exc:
-        log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
-        return error_reply(call, 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")])
-
-
-def _answer_query(call: Call, sparql: SparqlRequest) -> Reply:
+    """The answer to a query request. Protocol errors (QueryRejected, NotAcceptable,
+    EngineUnavailable) are raised for the endpoint's one handler (kg.web.sparql) to answer."""
     config = call.config
     shape = inspect_query(sparql.query, config.max_query_nesting, config.federation_allowlist)
     kind = "graph" if shape.form in ("CONSTRUCT", "DESCRIBE") else "results"
@@ -95,10 +84,15 @@ def _answer_query(call: Call, sparql: SparqlRequest) -> Reply:
     cached = cache.get(key) if key is not None else None
     if cached is not None:
         return result_reply(call, cached, fmt, etag, "hit")
+    return evaluated(call, query_job(config, sparql, shape, fmt), fmt, etag, cache=cache if cache.enabled else None,
+                     key=key)
+
+
+def query_job(config, sparql: SparqlRequest, shape, fmt: Format) -> QueryJob:
+    """The engine's job for a checked query (`shape`: kg.sparql_scan.inspect_query's) answered in `fmt`."""
     # Relative IRIs resolve against the endpoint as the dataset's base names it (SPARQL Protocol §2.1.4).
-    job = QueryJob(sparql.query, _dataset(sparql, shape.has_dataset_clause), config.base + "sparql", fmt,
-                   limits(config))
-    return evaluated(call, job, fmt, etag, cache=cache if cache.enabled else None, key=key)
+    return QueryJob(sparql.query, _dataset(sparql, shape.has_dataset_clause), config.base + "sparql", fmt,
+                    limits(config))
 
 
 def limits(config) -> Limits:

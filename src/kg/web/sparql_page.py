@@ -28,9 +28,9 @@ from werkzeug.http import parse_accept_header
 
 from .. import vocab
 from ..query import named_queries
-from ..query_engine import QuerySyntaxError, QueryTimeout, QueryJob
+from ..query_engine import QuerySyntaxError, QueryTimeout
 from ..sparql_scan import QueryRejected, inspect_query
-from .protocol_answer import Call, Reply, _dataset, limits
+from .protocol_answer import Call, Reply, query_job
 from .protocol_formats import OFFERS, negotiate
 from .protocol_request import SparqlRequest
 
@@ -151,9 +151,7 @@ class SparqlPage:
             shape = inspect_query(sparql.query, config.max_query_nesting, config.federation_allowlist)
             kind = "graph" if shape.form in ("CONSTRUCT", "DESCRIBE") else "results"
             fmt = negotiate(kind, "text/turtle" if kind == "graph" else "application/sparql-results+json", [])
-            job = QueryJob(sparql.query, _dataset(sparql, shape.has_dataset_clause), config.base + "sparql", fmt,
-                           limits(config))
-            result = call.state.engine.evaluate(job)
+            result = call.state.engine.evaluate(query_job(config, sparql, shape, fmt))
         except QueryRejected as exc:
             return exc.status, None, exc.message
         except QuerySyntaxError as exc:
