@@ -56,6 +56,8 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from .query_engine import (OVER_BUDGET, DataVersion, EmbeddedEngine, EngineBusy, QueryJob, QueryOverMemory,
+                           QuerySyntaxError, QueryTimeout, dataset_arguments)
 from .sparql_results import Serialized, serialize_result
 from .sparql_scan import QueryRejected, check_regexes
 

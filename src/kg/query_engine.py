@@ -147,6 +147,7 @@ class QueryEngine(Protocol):
 
     def version(self) -> DataVersion:
         """The validators of the data as it is now."""
+
     def has_spare_capacity(self) -> bool:
         """Whether a query now would take nothing from anyone (an evaluator stands idle)."""
 
