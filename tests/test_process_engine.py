@@ -11,8 +11,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.process_engine import PoolSettings, ProcessEngine
-from kg.query_engine import (DatasetDescription, EngineBusy, Limits, QueryJob, QueryOverMemory, QuerySyntaxError,
-                             QueryTimeout)
+from kg.query_engine import (DatasetDescription, EngineBusy, EngineUnavailable, Limits, QueryJob, QueryOverMemory,
+                             QuerySyntaxError, QueryTimeout)
 from kg.sparql_scan import QueryRejected
 from kg.web.protocol_formats import GRAPH_FORMATS, RESULT_FORMATS
 
@@ -192,3 +192,55 @@ def test_stopping_the_engine_leaves_no_process(engine_factory):
         except ChildProcessError:
             pass
     assert not any(alive(pid) for pid in pids)
+
+
+def open_files(pid: int, folder) -> list[str]:
+    """The files under `folder` that process `pid` holds open."""
+    held = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            held.append(target)
+    return held
+
+
+def test_an_on_disk_store_is_opened_by_each_evaluator_never_by_the_zygote(tmp_path):
+    path = tmp_path / "store"
+    written = ox.Store(str(path))
+    written.extend(make_store())
+    written.flush()
+    del written
+    front = ox.Store.read_only(str(path))
+    engine = ProcessEngine(lambda: ox.Store.read_only(str(path)), PoolSettings(spare=2, evaluators=4,
+                                                                              long_query_slots=1),
+                           FORMATS, front_store=front, open_in_evaluators=True)
+    engine.start()
+    try:
+        assert b'"boolean":true' in engine.evaluate(job("ASK { <http://e/s0> ?p <http://e/o> }")).body
+        assert engine.has_graph("http://e/g")
+        # A RocksDB handle (and its threads) does not survive a fork: the zygote, which forks every
+        # evaluator, holds none; each evaluator has its own.
+        assert open_files(engine._zygote.pid, path) == []
+        assert all(open_files(evaluator.pid, path) for evaluator in engine._idle)
+        with pytest.raises(QueryTimeout):  # the time limit holds; the replacement opens the store too
+            engine.evaluate(job(CROSS_JOIN, timeout=0.5))
+        assert b"value 299" in engine.evaluate(job('SELECT ?o WHERE { <http://e/s299> ?p ?o }')).body
+    finally:
+        engine.stop()
+
+
+def test_a_store_the_evaluators_cannot_open_is_a_clear_engine_unavailable(tmp_path):
+    missing = tmp_path / "no-store"
+    engine = ProcessEngine(lambda: ox.Store.read_only(str(missing)), PoolSettings(spare=1, evaluators=2,
+                                                                                 long_query_slots=1),
+                           FORMATS, front_store=make_store(), open_in_evaluators=True)
+    engine.start()
+    try:
+        for _ in range(2):  # and again: the engine keeps answering (with a fresh evaluator)
+            with pytest.raises(EngineUnavailable, match="cannot open the store"):
+                engine.evaluate(job("ASK {}"))
+    finally:
+        engine.stop()

@@ -29,8 +29,9 @@ Where evaluators come from: a *zygote* process, forked once when the engine star
 server thread exists), holds the store and forks one evaluator on each request, handing the
 engine the evaluator's end of a socket pair (SCM_RIGHTS). So every evaluator is a copy of the same
 single-threaded process: the same store (an in-memory store shared copy-on-write, so blank-node
-labels agree between evaluators; or a read-only on-disk store that each evaluator opens itself),
-and no lock held by some other thread at the moment of the fork. Every process of the tree ends
+labels agree between evaluators; or a read-only on-disk store that each evaluator opens itself,
+right after its fork: a RocksDB handle, with its background threads, does not survive a fork, so
+the zygote never opens one), and no lock held by some other thread at the moment of the fork. Every process of the tree ends
 when the socket to its parent closes: nothing is left behind when the server stops.
 """
 
@@ -56,8 +57,8 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from .query_engine import (OVER_BUDGET, DataVersion, EmbeddedEngine, EngineBusy, QueryJob, QueryOverMemory,
-                           QuerySyntaxError, QueryTimeout, dataset_arguments)
+from .query_engine import (OVER_BUDGET, DataVersion, EmbeddedEngine, EngineBusy, EngineUnavailable, QueryJob,
+                           QueryOverMemory, QuerySyntaxError, QueryTimeout, dataset_arguments)
 from .sparql_results import Serialized, serialize_result
 from .sparql_scan import QueryRejected, check_regexes
 
@@ -93,14 +94,17 @@ class ProcessEngine:
     """The QueryEngine protocol over a pool of evaluator processes."""
 
     def __init__(self, open_store: Callable[[], ox.Store], settings: PoolSettings, formats: dict,
-                 front_store, version: DataVersion | None = None):
+                 front_store, version: DataVersion | None = None, open_in_evaluators: bool = False):
         """`open_store` gives the store evaluators query: called once in the zygote (an in-memory
-        store already loaded is simply returned; an on-disk one is opened read-only there).
+        store already loaded is simply returned, and shared copy-on-write), or, with
+        `open_in_evaluators` (an on-disk store), in each evaluator after its fork, which opens it
+        read-only for itself.
         `formats`: the answer formats by key (jobs name their format by key across processes).
         `front_store`: the same data in this process (a store, or a function giving it), for the
         pages' lookups (has_graph, quads, select, named_graphs): those are index lookups and
         queries we write, answered in the front process as the embedded engine does."""
         self._open_store = open_store
+        self._open_in_evaluators = open_in_evaluators
         self.settings = settings
         self._formats = formats
         self._front = EmbeddedEngine(front_store, evaluators=1, version=version)
@@ -121,7 +125,8 @@ class ProcessEngine:
         """Fork the zygote now (call before any server thread exists); evaluate() does it lazily."""
         with self._lock:
             if self._zygote is None or self._pid != os.getpid():
-                self._zygote = _Zygote.fork(self._open_store, self.settings.memory_budget, self._formats)
+                self._zygote = _Zygote.fork(self._open_store, self._open_in_evaluators, self.settings.memory_budget,
+                                            self._formats)
                 self._pid = os.getpid()
                 self._idle, self._count, self._waiters, self._keeper = [], 0, [], None
                 # Every spare evaluator forked before the server takes its first request: a burst
@@ -165,6 +170,8 @@ class ProcessEngine:
             raise QueryRejected(400, value)
         if kind == "memory":
             raise QueryOverMemory(self.settings.memory_budget)
+        if kind == "unavailable":
+            raise EngineUnavailable(value)
         raise RuntimeError(f"evaluator failed: {value}")
 
     def has_graph(self, iri: str) -> bool:
@@ -387,7 +394,8 @@ class _Zygote:
         self._lock = threading.Lock()
 
     @classmethod
-    def fork(cls, open_store: Callable[[], ox.Store], memory_budget: int, formats: dict) -> "_Zygote":
+    def fork(cls, open_store: Callable[[], ox.Store], open_in_evaluators: bool, memory_budget: int,
+             formats: dict) -> "_Zygote":
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:  # the zygote: it keeps no file of its parent's open (listening sockets, pipes
@@ -395,7 +403,7 @@ class _Zygote:
             keep = theirs.fileno()
             os.closerange(3, keep)
             os.closerange(keep + 1, _MAX_FD)
-            _run_child(lambda: _zygote_main(theirs, open_store, memory_budget, formats))
+            _run_child(lambda: _zygote_main(theirs, open_store, open_in_evaluators, memory_budget, formats))
         theirs.close()
         ready = ours.recv(1)  # the zygote has its store (or failed to open it)
         if ready != b"R":
@@ -427,17 +435,20 @@ def _run_child(main: Callable[[], None]) -> None:
         os._exit(code)
 
 
-def _zygote_main(sock: socket.socket, open_store: Callable[[], ox.Store], memory_budget: int,
-                 formats: dict) -> None:
+def _zygote_main(sock: socket.socket, open_store: Callable[[], ox.Store], open_in_evaluators: bool,
+                 memory_budget: int, formats: dict) -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # evaluators are reaped by the kernel
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which closes our socket
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     limit_arenas()
-    try:
-        store = open_store()
-    except Exception:
-        log.exception("query evaluators: cannot open the store")
-        return
+    if open_in_evaluators:
+        store = None  # each evaluator opens it after its fork
+    else:
+        try:
+            store = open_store()
+        except Exception:
+            log.exception("query evaluators: cannot open the store")
+            return
     sock.sendall(b"R")
     while True:
         try:
@@ -451,18 +462,26 @@ def _zygote_main(sock: socket.socket, open_store: Callable[[], ox.Store], memory
         if pid == 0:
             sock.close()
             ours.close()
-            _run_child(lambda: _evaluator_main(Connection(theirs.detach()), store, memory_budget, formats))
+            _run_child(lambda: _evaluator_main(Connection(theirs.detach()), store or open_store, memory_budget,
+                                               formats))
         theirs.close()
         socket.send_fds(sock, [struct.pack("q", pid)], [ours.fileno()])
         ours.close()
 
 
 # --- an evaluator ----------------------------------------------------------------------------
-def _evaluator_main(conn: Connection, store: ox.Store, memory_budget: int, formats: dict) -> None:
-    """Answer jobs on one thread with a large stack (the main thread's is only 8 MB)."""
+def _evaluator_main(conn: Connection, store, memory_budget: int, formats: dict) -> None:
+    """Answer jobs on one thread with a large stack (the main thread's is only 8 MB). `store`: the
+    zygote's (in memory), or the function that opens an on-disk one here, before the memory budget
+    is set (its caches are the evaluator's own, not the query's)."""
     faulthandler.disable()  # a query over its budget aborts the process: expected, not worth a dump
     if _NICE_START:
         os.nice(_NICE_START)
+    if callable(store):
+        try:
+            store = store()
+        except Exception as exc:  # every job gets a 503 saying why; the next evaluator tries again
+            store = _Unavailable(f"cannot open the store: {exc}")
     threading.stack_size(_EVALUATOR_STACK)
     budget_base = _address_space() + _EVALUATOR_STACK
     resource.setrlimit(resource.RLIMIT_AS, (budget_base + memory_budget, resource.RLIM_INFINITY))
@@ -479,6 +498,10 @@ def _answer_jobs(conn: Connection, store: ox.Store, memory_budget: int, formats:
             return
         query, dataset, base_iri, key, limits = pickle.loads(message)
         retire = False
+        if isinstance(store, _Unavailable):
+            reply, retire = ("unavailable", store.reason, False), True
+            conn.send_bytes(pickle.dumps((*reply, retire, time.process_time()), protocol=5))
+            return
         try:
             check_regexes(query)
             result = store.query(query, base_iri=base_iri, **dataset_arguments(dataset))
@@ -502,6 +525,13 @@ def _answer_jobs(conn: Connection, store: ox.Store, memory_budget: int, formats:
             return
         if retire:
             return
+
+
+class _Unavailable:
+    """In an evaluator that could not open its store: why."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
 
 
 def _address_space() -> int:

@@ -41,8 +41,10 @@ def create_app(config: Config | None = None) -> Flask:
         cache_bytes = 0
     else:
         dataset = load_dataset(config)
-        # The store is asked for per use: a built store is opened in each worker, after the fork.
-        engine = make_engine(config, lambda: dataset.store, DataVersion(dataset.etag, dataset.last_modified))
+        # The store is asked for per use: a built store is opened in each worker, after the fork, and
+        # in each evaluator process (dataset.opener) after its own.
+        engine = make_engine(config, lambda: dataset.store, DataVersion(dataset.etag, dataset.last_modified),
+                             opener=dataset.opener)
         cache_bytes = config.response_cache_bytes
     state = AppState(
         config=config,
@@ -92,9 +94,11 @@ def _share(config: Config, total: int) -> int:
     return max(1, math.ceil(total / config.workers)) if total > 0 else 0
 
 
-def make_engine(config: Config, store, version: DataVersion) -> QueryEngine:
+def make_engine(config: Config, store, version: DataVersion, opener=None) -> QueryEngine:
     """The engine `config.engine` names, over `store` (a store, or a function giving it: the
-    build's on-disk store is opened in each process that uses it)."""
+    build's on-disk store is opened in each process that uses it). `opener`: for an on-disk store,
+    the function that opens it anew, called in each evaluator process after its fork (a RocksDB
+    handle must not cross a fork); None: `store` is in memory, shared by the evaluators."""
     if config.engine == "embedded":
         return EmbeddedEngine(store, version=version)
     evaluators = _share(config, config.evaluators)
@@ -105,8 +109,10 @@ def make_engine(config: Config, store, version: DataVersion) -> QueryEngine:
         spare=evaluators,  # all forked ahead: idle evaluators share their memory with the zygote
     )
     formats = {fmt.key: fmt for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS)}
-    opener = store if callable(store) else (lambda: store)
-    return ProcessEngine(opener, settings, formats, front_store=store, version=version)
+    if opener is not None:
+        return ProcessEngine(opener, settings, formats, front_store=store, version=version, open_in_evaluators=True)
+    return ProcessEngine(store if callable(store) else (lambda: store), settings, formats, front_store=store,
+                         version=version)
 
 
 def make_budgets(config: Config) -> ClientBudgets:
