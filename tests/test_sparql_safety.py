@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from conftest import DATA
-from kg.query_engine import QueryTimeout
+from kg.query_engine import EngineBusy, QueryOverMemory, QueryTimeout
 from kg.sparql_eval import EvaluatorPool
 from kg.sparql_eval import QueryTimeout as PoolTimeout
 from kg.web.state import state_of
@@ -202,6 +202,42 @@ def test_timeout_answers_503_and_retires_the_worker_after_responding(make_app, m
     assert "longer than the limit" in response.get_data(as_text=True)
     response.close()
     assert retired == [True]
+
+
+def test_the_html_results_page_answers_engine_errors_as_the_protocol_does(make_app, monkeypatch):
+    """A browser's GET of /sparql?query= is evaluated too: a busy engine, a query over its memory
+    budget or a timeout get the protocol's status and message on the page, never a 500."""
+    app = make_app(PEOPLE)
+    state = state_of(app)
+    state.retire_worker = lambda: None
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    failures = [(EngineBusy("The server is busy: no evaluator became free within 2 s.", 2), 503, "busy"),
+                (QueryOverMemory(256 * 1024 ** 2), 503, "more memory than one query may use (256 MB)"),
+                (QueryTimeout(10, retire_process=False), 503, "longer than the limit of 10 s")]
+    for error, status, text in failures:
+        def fail(job, error=error):
+            raise error
+
+        monkeypatch.setattr(state.engine, "evaluate", fail)
+        response = app.test_client().get("/sparql", query_string={"query": "ASK {}"}, headers=browser)
+        assert response.status_code == status, error
+        assert response.mimetype == "text/html" and text in response.get_data(as_text=True)
+    assert response.headers.get("Retry-After") == "1"
+
+
+def test_the_html_results_page_counts_against_the_client_s_budget(make_app):
+    """The page's queries take evaluator time like the protocol's: over the client's query-time
+    budget it gets 429 with Retry-After, and so does the protocol (one budget per client)."""
+    app = make_app(PEOPLE, client_query_seconds=0.000001, client_window=60)
+    client = app.test_client()
+    browser = {"Accept": "text/html"}
+    first = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers=browser)
+    assert first.status_code == 200
+    page = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}, headers=browser)
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
+    assert "query time" in page.get_data(as_text=True)
+    protocol = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert protocol.status_code == 429
 
 
 # --- over HTTP: a runaway query does not stop the service -----------------------------------------------
