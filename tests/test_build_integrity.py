@@ -53,6 +53,21 @@ def test_an_emptied_dataset_is_refused(copy_of_build):
         load_dataset(copy_of_build)
 
 
+def test_a_store_file_cut_short_or_missing_is_refused_in_one_line(copy_of_build):
+    """The on-disk store kg serve answers from: RocksDB checks its files against its own MANIFEST."""
+    largest = max(copy_of_build.store_path.glob("*.sst"), key=lambda p: p.stat().st_size)
+    with largest.open("r+b") as sst:
+        sst.truncate(1000)
+    with pytest.raises(KgError, match="damaged build: its store cannot be opened"):
+        load_dataset(copy_of_build)
+    result = serve(copy_of_build)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "damaged build" in result.stderr  # one line
+    largest.unlink()
+    with pytest.raises(KgError, match="damaged build: its store cannot be opened"):
+        load_dataset(copy_of_build)
+
+
 def test_a_build_without_its_manifest_is_refused(copy_of_build):
     (copy_of_build.build_dir / "manifest.json").unlink()
     with pytest.raises(KgError, match="no manifest.json"):
