@@ -50,6 +50,8 @@ def serialize_result(result, fmt, max_rows: int, max_bytes: int) -> Serialized:
 def serialize_solutions(variables: list[str], solutions, fmt, max_rows: int, max_bytes: int) -> Serialized:
     """Solutions given as mappings (variable name -> term or None), e.g. parsed from a remote store."""
     return _write_rows(_ROW_WRITERS[fmt.key], variables, solutions, max_rows, max_bytes)
+
+
 def truncation_note(max_rows: int, max_bytes: int) -> str:
     return (f"This answer was cut at this endpoint's limit of {max_rows} rows or {max_bytes} bytes: "
             "it is incomplete. Narrow the query (LIMIT, more specific patterns) to get all of it.")
