@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import threading
 import time
@@ -287,6 +288,24 @@ def test_chunked_body_over_the_cap_is_413_over_http(slow_server):
     small = requests.post(slow_server.url("/sparql"), data=iter([b"ASK ", b"{}"]), timeout=30,
                           headers={"Content-Type": "application/sparql-query"})
     assert small.status_code == 200
+
+
+def test_a_client_still_sending_past_the_cap_reads_its_413(slow_server):
+    """The server answers 413 once the cap is passed; a client still sending (here: paused after the
+    cap) must get to read it, not a reset connection (the rest of the body is read and dropped)."""
+    body = b"ASK {} #" + b"x" * 1_300_000
+
+    def chunks():
+        for start in range(0, len(body), 65536):
+            if start > 1_000_000:
+                time.sleep(0.05)
+            yield body[start:start + 65536]
+
+    connection = http.client.HTTPConnection("127.0.0.1", slow_server.port, timeout=30)
+    connection.request("POST", "/sparql", body=chunks(), encode_chunked=True,
+                       headers={"Content-Type": "application/sparql-query"})
+    response = connection.getresponse()
+    assert response.status == 413 and b"over the limit" in response.read()
 
 
 def test_a_regex_that_cannot_compile_is_400_at_once_over_http(slow_server):
