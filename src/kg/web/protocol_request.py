@@ -43,7 +43,8 @@ def read_request(environ: dict, max_body_bytes: int) -> SparqlRequest:
     url_params = _parse_params(query_string, "URL")
     declared = _declared_length(environ)
     if declared is not None and declared > max_body_bytes:
-        _drain(environ["wsgi.input"], declared, max_body_bytes)
+        if environ.get("HTTP_EXPECT", "").lower() != "100-continue":  # else it waits for our answer, sending nothing
+            _drain(environ["wsgi.input"], declared, max_body_bytes)
         raise _too_large(max_body_bytes)
     encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
     if encoding not in ("", "identity"):  # a gzip bomb must not be inflated here: refused, not decoded
