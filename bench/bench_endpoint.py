@@ -1,12 +1,15 @@
-"""Endpoint throughput: `kg serve` answering a simple SELECT vs a Flask "hello world", served the same way.
+"""Endpoint throughput: `kg serve` answering a simple SELECT vs a Flask "hello world" under `gunicorn -w 2`.
 
-All servers run under the same gunicorn setup (kg.web.server.GunicornServer with gunicorn_options:
-gthread, same workers and threads, same CPU pinning), on this machine, loaded in alternating
-rounds by `wrk` (Debian package `wrk`) with the same connections and duration. kg runs twice:
-with its answer cache off (every request evaluated and serialized: the engine figure) and on
-(repeated requests answered from the per-worker cache, X-Cache: hit). Prints req/s, p50 and
-p99 latency, the ratio to hello world and the load average as a Markdown table; paste it into
-bench/RESULTS.md ("## SPARQL endpoint") with the date and what changed.
+The reference is the issue's: a Flask hello world under `gunicorn -w 2` (default sync workers).
+kg runs as `kg serve` does by default, every guard on (granian, evaluator processes, per-client
+budgets, row and byte caps, time limit), twice: with its answer cache off (every request
+evaluated in an evaluator process and serialized: the engine figure) and on (repeated requests
+answered from the cache, X-Cache: hit). For before/after, kg also runs as it was before issue 15
+(`--server gunicorn --engine embedded --workers 2 --threads 4`: gthread, evaluator threads).
+All on this machine, loaded in alternating rounds by `wrk -t2 -c8` (Debian package `wrk`) with the
+same duration. Prints req/s, p50 and p99 latency, the ratio to hello world and the load average
+as a Markdown table; paste it into bench/RESULTS.md ("## SPARQL endpoint") with the date. The
+machine may be shared: the load average of each round is printed; compare ratios within a run.
 
     python bench/bench_endpoint.py [--duration 10] [--rounds 3] [--connections 8] [--triples 10000]
 """
@@ -20,6 +23,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -31,20 +35,37 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_store import synthetic_ntriples  # noqa: E402
 
-SIMPLE = "SELECT ?o WHERE { <http://example.org/e42> <http://example.org/name> ?o }"
+SIMPLE = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
 MEDIUM = "SELECT ?s ?name WHERE { ?s a <http://example.org/C3> ; <http://example.org/name> ?name } ORDER BY ?s LIMIT 100"
 
 
-def serve_hello(port: int) -> None:
-    """Run in a child process: Flask hello world under the same gunicorn setup as kg serve."""
-    from flask import Flask
+HELLO = """from flask import Flask
 
-    from kg.config import from_env
-    from kg.web.server import GunicornServer, gunicorn_options
+app = Flask("hello")
 
-    app = Flask("hello")
-    app.add_url_rule("/", "hello", lambda: "Hello, World!")
-    GunicornServer(app, gunicorn_options(from_env(port=port))).run()
+
+@app.route("/")
+def hello():
+    return "Hello, World!"
+"""
+
+
+def hello_command(folder: Path, port: int) -> list[str]:
+    """Flask hello world under `gunicorn -w 2` (default sync workers), as the issue measures it."""
+    (folder / "hello_app.py").write_text(HELLO)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    return [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(folder), "hello_app:app"]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on (fixed ones could be another benchmark's on a shared machine)."""
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
 
 
 def start(command: list[str], port: int, path: str) -> subprocess.Popen:
@@ -114,8 +135,6 @@ def _ms(value: str) -> float:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve-hello":
-        return serve_hello(int(sys.argv[2]))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
@@ -127,7 +146,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "synthetic.nt"
         data.write_bytes(synthetic_ntriples(args.triples))
-        results = run_all(data, args)
+        results = run_all(data, args, Path(tmp))
     table = report(results, args)
     print(table)
 
@@ -135,21 +154,31 @@ def main() -> None:
 UNCACHED, CACHED = "uncached", "cached"
 
 
-def run_all(data: Path, args) -> dict:
+BEFORE = ["--server", "gunicorn", "--engine", "embedded", "--workers", "2", "--threads", "4"]
+
+
+def run_all(data: Path, args, folder: Path) -> dict:
     """All servers up; rounds alternate between them so that background load hits all alike."""
-    hello_port, kg_port, cached_port = 18931, 18932, 18933
+    hello_port, kg_port, cached_port, before_port, before_cached = free_ports(5)
     kg_command = [sys.executable, "-m", "kg.cli", "serve", "--data", str(data)]
     servers = [
-        start([sys.executable, __file__, "--serve-hello", str(hello_port)], hello_port, "/"),
+        start(hello_command(folder, hello_port), hello_port, "/"),
         start([*kg_command, "--port", str(kg_port), "--response-cache-bytes", "0"], kg_port, "/sparql"),
         start([*kg_command, "--port", str(cached_port)], cached_port, "/sparql"),
+        start([*kg_command, *BEFORE, "--port", str(before_port), "--response-cache-bytes", "0"], before_port,
+              "/sparql"),
+        start([*kg_command, *BEFORE, "--port", str(before_cached)], before_cached, "/sparql"),
     ]
     simple, medium = urlencode({"query": SIMPLE}), urlencode({"query": MEDIUM})
     targets = {
-        "Flask hello world": f"http://127.0.0.1:{hello_port}/",
-        f"kg simple SELECT (JSON), {UNCACHED}": f"http://127.0.0.1:{kg_port}/sparql?{simple}",
-        f"kg simple SELECT (JSON), {CACHED}": f"http://127.0.0.1:{cached_port}/sparql?{simple}",
+        "Flask hello world, gunicorn -w 2 (sync)": f"http://127.0.0.1:{hello_port}/",
+        f"kg simple SELECT LIMIT 10 (JSON), {UNCACHED}": f"http://127.0.0.1:{kg_port}/sparql?{simple}",
+        f"kg simple SELECT LIMIT 10 (JSON), {CACHED}": f"http://127.0.0.1:{cached_port}/sparql?{simple}",
         f"kg SELECT 100 rows, ORDER BY (JSON), {UNCACHED}": f"http://127.0.0.1:{kg_port}/sparql?{medium}",
+        f"before: kg simple SELECT LIMIT 10, gunicorn gthread 2x4, {UNCACHED}":
+            f"http://127.0.0.1:{before_port}/sparql?{simple}",
+        f"before: kg simple SELECT LIMIT 10, gunicorn gthread 2x4, {CACHED}":
+            f"http://127.0.0.1:{before_cached}/sparql?{simple}",
     }
     try:
         for label, url in targets.items():
@@ -174,12 +203,13 @@ def report(results: dict, args) -> str:
     from kg.config import Config
 
     config = Config()
-    hello = results["Flask hello world"]["rps"]
+    hello = results["Flask hello world, gunicorn -w 2 (sync)"]["rps"]
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     lines = [
         f"Machine: {platform.machine()}, {cpus} CPUs, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}. gunicorn gthread, {config.workers} workers x {config.threads} threads, "
-        f"one CPU per worker, keep-alive; "
+        f"Python {platform.python_version()}. kg: `kg serve` defaults, every guard on ({config.server}, "
+        f"{config.workers} front worker, {config.evaluators} evaluator processes at most, per-client budgets, "
+        f"time limit {config.timeout:g} s, row cap {config.max_rows}); "
         f"wrk -t2 -c{args.connections} -d{args.duration}s --latency on the same machine, {args.rounds} alternating "
         f"rounds, median round shown; "
         f"{args.triples:,} synthetic triples; run on {time.strftime('%Y-%m-%d %H:%M')}. "

@@ -136,10 +136,14 @@ def live_server(tmp_path_factory):
 
 @pytest.fixture
 def make_app():
-    """Factory for an in-process Flask app on --data files (fast; no HTTP server)."""
+    """Factory for an in-process Flask app on --data files (fast; no HTTP server).
+
+    Queries run on the embedded engine (threads) unless `engine="process"` is given: kg serve's
+    evaluator processes are tested in test_process_engine.py and over HTTP with live_server."""
 
     def make(*data: str | Path, **settings):
         files = tuple(DataFile.parse(str(spec)) for spec in data)
+        settings.setdefault("engine", "embedded")
         return create_app(from_env(environ={}, data_files=files, **settings))
 
     return make

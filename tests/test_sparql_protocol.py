@@ -309,7 +309,30 @@ def test_row_cap_truncates_and_says_so(make_app):
     assert response.headers["X-SPARQL-Truncated"] == "true"
     assert response.headers["X-SPARQL-MaxRows"] == "2"
     graph = get(client, "CONSTRUCT WHERE { ?s ?p ?o }", format="nt")
-    assert len(graph.data.splitlines()) == 2 and graph.headers["X-SPARQL-Truncated"] == "true"
+    triples, note = graph.data.splitlines()[:2], graph.data.splitlines()[2:]
+    assert all(b" <http" in line for line in triples)
+    assert len(list(ox.parse(graph.data, format=ox.RdfFormat.N_TRIPLES))) == 2  # the note is a comment
+    assert graph.headers["X-SPARQL-Truncated"] == "true"
+    assert note[0].startswith(b"# This answer was cut") and b"limit of 2 rows" in note[0]
+
+
+@pytest.mark.parametrize("fmt,parse", [
+    ("json", lambda body: json.loads(body)), ("xml", lambda body: ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)),
+])
+def test_a_cut_answer_says_so_in_its_body_and_stays_valid(make_app, fmt, parse):
+    client = make_app(PEOPLE, max_rows=2).test_client()
+    response = get(client, "SELECT * WHERE { ?s ?p ?o }", format=fmt)
+    parse(response.data)
+    assert b"This answer was cut at this endpoint's limit of 2 rows" in response.data
+    if fmt == "json":
+        assert json.loads(response.data)["truncated"] is True
+    assert list(ox.parse_query_results(response.data, format=getattr(ox.QueryResultsFormat, fmt.upper())))
+    rdfxml = get(client, "CONSTRUCT WHERE { ?s ?p ?o }", format="rdf")
+    assert len(list(ox.parse(rdfxml.data, format=ox.RdfFormat.RDF_XML))) == 2 and b"<!-- This answer" in rdfxml.data
+
+
+def test_an_uncut_answer_has_no_note(client):
+    assert b"truncated" not in get(client, NAMES).data
 
 
 def test_untruncated_results_carry_no_flag(client):
@@ -321,7 +344,18 @@ def test_byte_cap_truncates(make_app):
     response = get(client, "SELECT * WHERE { ?s ?p ?o }")
     assert len(response.data) <= 400
     assert response.headers["X-SPARQL-Truncated"] == "true"
-    json.loads(response.data)  # still a complete document
+    assert json.loads(response.data)["truncated"] is True  # still a complete document, saying it is cut
+
+
+def test_one_value_larger_than_the_byte_cap_is_said_in_the_body(make_app):
+    client = make_app(PEOPLE, max_result_bytes=2000).test_client()
+    big = 'SELECT (GROUP_CONCAT(?x) AS ?all) WHERE { ?s ?p ?o . ?a ?b ?c . ?d ?e ?f BIND("0123456789" AS ?x) }'
+    answer = json.loads(get(client, big).data)
+    assert answer["results"]["bindings"] == [] and answer["truncated"] is True and "2000 bytes" in answer["message"]
+    graph = get(client, 'CONSTRUCT { ?s <http://e/p> ?x } WHERE { ?s ?p ?o . ?a ?b ?c BIND(STR(?c) AS ?x) }',
+                format="ttl")
+    assert len(graph.data) <= 2000 and graph.data.rstrip().endswith(b"to get all of it.")
+    ox.parse(graph.data, format=ox.RdfFormat.TURTLE)
 
 
 # --- HTTP: HEAD, OPTIONS, CORS, caching -------------------------------------------------------

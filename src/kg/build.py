@@ -2,15 +2,20 @@
 
 This module only orchestrates; each step lives in its own module. Everything is written to a
 temporary directory beside the build directory and swapped in at the end, so a failed build
-(bad data, a SHACL violation, a crash) leaves the previous build as it was.
+(bad data, a SHACL violation, a crash, a full disk) leaves the previous build as it was. A build
+holds a lock beside the build directory while it runs; with it, any staging folder left beside the
+target is from a build that was killed, and is removed. The manifest records the dataset's SHA-256
+and quad count, which `kg serve` checks before serving it (kg.web.dataset).
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import json
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -48,15 +53,26 @@ def build(config: Config, engine: str = "owlrl") -> dict:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(config, engine)
+        return _locked_build(config, engine)
     finally:
         if collecting:
             gc.enable()
 
 
+def _locked_build(config: Config, engine: str) -> dict:
+    """One build at a time per folder; an I/O error is one line, and the previous build stays."""
+    check_target(config.build_dir)  # before the work: a build must never swap away the user's files
+    try:
+        with _build_lock(config.build_dir):
+            return _build(config, engine)
+    except OSError as exc:  # a full disk, a read-only folder, an I/O error: one line, not a traceback
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise KgError(f"cannot write the build: {exc.strerror or exc}{where}; the previous build is unchanged",
+                      str(config.build_dir)) from None
+
+
 def _build(config: Config, engine: str) -> dict:
     started = time.monotonic()
-    check_target(config.build_dir)  # before the work: a build must never swap away the user's files
     probe_target(config.build_dir)  # and say at once, not after loading and validating, if it cannot be made
     steps = Steps(STEPS, log)
     with steps.step("load", "loading the ontology and the curated data"):
@@ -82,6 +98,7 @@ def _build(config: Config, engine: str) -> dict:
             graphs = {"asserted": asserted, "inferred": inferred, "ontology": ontology}
             summary = summarise(config, graphs, loaded.sources)
             dataset, summary["dataset_sha256"] = write_dataset(staged, graphs)
+            summary["dataset_quads"] = sum(len(graph.quads) for graph in dataset.graphs)
             _write_json(staging / "origins.json", loaded.origins)
         with steps.step("store", "bulk-loading the query store"):
             summary["store"] = {"path": "store", "quads": write_verified_store(staged, summary)}
@@ -146,6 +163,37 @@ def check_target(target: Path) -> None:
     if any(target.iterdir()) and not any((target / marker).is_file() for marker in BUILD_MARKERS):
         raise KgError("is not empty and holds no kg build (no manifest.json or dataset.nq): refusing to "
                       "replace it; choose another --build-dir", str(target))
+
+
+class _build_lock:
+    """An exclusive lock on the folder holding the build directory, for the whole build (a lock on
+    the folder itself: no lock file is left behind); once it is held, staging folders left beside
+    the target (`.NAME-*`) belong to builds that were killed: removed."""
+
+    def __init__(self, target: Path):
+        self.target = Path(target).resolve()
+
+    def __enter__(self):
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self.handle = os.open(self.target.parent, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            raise KgError(f"cannot create the build directory here: {exc.strerror or exc}", str(self.target)) from None
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.handle)
+            raise KgError("another kg build is writing beside this build directory; wait for it to finish",
+                          str(self.target)) from None
+        for leftover in self.target.parent.glob(f".{self.target.name}-*"):
+            if leftover.is_dir():
+                log.info("removing %s, left by a build that did not finish", leftover.name)
+                shutil.rmtree(leftover, ignore_errors=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        os.close(self.handle)
 
 
 def probe_target(target: Path) -> None:

@@ -48,8 +48,9 @@ class Config:
     # Serving.
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 2
-    threads: int = 4
+    server: str = "granian"  # granian (event-loop front, the default) or gunicorn (threaded, no read timeouts)
+    workers: int = 1  # HTTP front processes (granian) or workers (gunicorn); the settings below are shared out
+    threads: int = 64  # request threads per front process (waiting for an evaluator costs no CPU)
     pin_workers: bool = True  # one CPU per worker when workers >= CPUs (see kg.web.server)
     data_files: tuple[DataFile, ...] = ()  # empty: serve the built dataset
     timeout: float = 10.0  # seconds per query
@@ -69,6 +70,18 @@ class Config:
     store_gsp: str = ""  # "" = from the kind
     store_user: str = ""
     store_max_rows: int = -1  # the store's silent row cap; -1 = the kind's default (virtuoso 10000)
+    # Under attack (kg.process_engine, kg.web.admission, kg.web.server; documented in README).
+    engine: str = "process"  # process: evaluator processes, killable; embedded: threads in the server (tests)
+    evaluators: int = 24  # evaluator processes at most (in all; each front worker has its share)
+    query_memory_bytes: int = 1024 ** 3  # memory one query may allocate before it is stopped (503)
+    queue_size: int = 64  # queries waiting for a free evaluator at most; more get 503 + Retry-After
+    queue_timeout: float = 2.0  # seconds a query waits for an evaluator before 503 + Retry-After
+    long_query_after: float = 0.5  # CPU seconds: a query using more (or 256 MB) is a heavy one
+    long_query_slots: int = 8  # heavy queries at once; one more is stopped (503): the rest stay for short ones
+    client_concurrency: int = 8  # queries one client (IP address) may have in evaluation at once (of 24); more get 429; 0 = no limit
+    client_query_seconds: float = 60.0  # evaluation seconds one client may use per window; over: 429; 0 = off
+    client_window: float = 60.0  # seconds
+    header_read_timeout: float = 5.0  # seconds a client may take to send its request headers (or stay idle)
     # Reconciliation service (/reconcile): queries per batch, candidates per query.
     reconcile_max_queries: int = 100
     reconcile_max_limit: int = 100
@@ -178,3 +191,18 @@ def _check(config: Config) -> None:
         raise ValueError("reconcile-max-queries and reconcile-max-limit must be positive")
     if config.response_cache_bytes < 0:
         raise ValueError("response-cache-bytes must be 0 (off) or positive")
+    if config.server not in ("granian", "gunicorn"):
+        raise ValueError(f"server {config.server!r}: choose granian or gunicorn")
+    if config.engine not in ("process", "embedded"):
+        raise ValueError(f"engine {config.engine!r}: choose process or embedded")
+    if config.evaluators < 1 or config.long_query_slots < 1 or config.queue_size < 0:
+        raise ValueError("evaluators and long-query-slots must be at least 1, queue-size at least 0")
+    if config.long_query_slots >= config.evaluators:
+        raise ValueError("long-query-slots must be fewer than evaluators (some must stay for short queries)")
+    if config.query_memory_bytes < 64 * 1024 ** 2:
+        raise ValueError("query-memory-bytes must be at least 64 MB")
+    if config.client_concurrency < 0 or config.client_query_seconds < 0 or config.client_window <= 0:
+        raise ValueError("client-concurrency and client-query-seconds must be 0 (off) or positive, "
+                         "client-window positive")
+    if not 0.001 <= config.header_read_timeout <= 60:
+        raise ValueError("header-read-timeout must be between 0.001 and 60 seconds")

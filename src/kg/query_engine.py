@@ -9,7 +9,10 @@ one of the errors below. Everything an engine needs comes in the job; it never s
 
 Engines:
 - `EmbeddedEngine`: a pyoxigraph store in this process, queries run on long-lived evaluator
-  threads (kg.sparql_eval) so that the caller can stop waiting at the time limit.
+  threads (kg.sparql_eval) so that the caller can stop waiting at the time limit (the query
+  itself goes on: the process must be retired). For tests and in-process use.
+- `ProcessEngine` (kg.process_engine): queries run in evaluator processes, killed at the time
+  limit and bounded in memory; what `kg serve` uses.
 
 - `StoreEngine` (kg.remote_engine): an existing SPARQL 1.1 store over HTTP (`kg serve --store`),
   reading the release the store's pointer graph names.
@@ -30,6 +33,7 @@ import pyoxigraph as ox
 from .sparql_eval import EvaluatorPool
 from .sparql_eval import QueryTimeout as _PoolTimeout
 from .sparql_results import Serialized, serialize_result
+from .sparql_scan import check_regexes
 
 #: The query that reads one graph (Graph Store Protocol GET): its dataset says which graph.
 READ_GRAPH = "CONSTRUCT WHERE { ?s ?p ?o }"
@@ -46,6 +50,23 @@ class QueryTimeout(Exception):
         super().__init__(f"query still running after {timeout:g} s")
         self.timeout = timeout
         self.retire_process = retire_process
+
+
+class QueryOverMemory(Exception):
+    """The query needed more memory than one query may take, and was stopped."""
+
+    def __init__(self, budget: int):
+        super().__init__(f"query over its memory budget of {budget} bytes")
+        self.budget = budget
+
+
+class EngineBusy(Exception):
+    """No evaluator for this query now (queue full, waited too long, too many long queries)."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 class QuerySyntaxError(Exception):
@@ -97,6 +118,12 @@ class QueryJob:
     base_iri: str  # relative IRIs in the query resolve against it
     output: object  # a kg.web.protocol_formats.Format: .key, .results (SELECT/ASK) or .rdf (graphs)
     limits: Limits
+    priority: float = 0.0  # when queries wait for an evaluator, lower goes first (kg.web.admission)
+
+
+#: A job priority from here up: its client is over its query-time budget (kg.web.admission) and
+#: is served only from spare capacity, at the lowest CPU priority.
+OVER_BUDGET = 1e6
 
 
 class QueryEngine(Protocol):
@@ -121,6 +148,12 @@ class QueryEngine(Protocol):
     def version(self) -> DataVersion:
         """The validators of the data as it is now."""
 
+    def has_spare_capacity(self) -> bool:
+        """Whether a query now would take nothing from anyone (an evaluator stands idle)."""
+
+    def cpu_seconds(self) -> float | None:
+        """The CPU seconds of the last query this thread evaluated (None: the engine cannot tell)."""
+
 
 class EmbeddedEngine:
     """A pyoxigraph store in this process, evaluated on a pool of evaluator threads."""
@@ -141,10 +174,11 @@ class EmbeddedEngine:
         self._get_store = lambda: store
 
     def evaluate(self, job: QueryJob) -> Serialized:
-        arguments = _dataset_arguments(job.dataset)
+        arguments = dataset_arguments(job.dataset)
         store, query, limits, output = self.store, job.query, job.limits, job.output
 
         def work() -> Serialized:
+            check_regexes(query)
             result = store.query(query, base_iri=job.base_iri, **arguments)
             return serialize_result(result, output, limits.max_rows, limits.max_bytes)
 
@@ -173,8 +207,14 @@ class EmbeddedEngine:
     def version(self) -> DataVersion:
         return self._version
 
+    def has_spare_capacity(self) -> bool:
+        return False  # threads that cannot be stopped: budgets apply strictly
 
-def _dataset_arguments(dataset: DatasetDescription) -> dict:
+    def cpu_seconds(self) -> float | None:
+        return None  # threads share the process's CPU clock: budgets count wall time
+
+
+def dataset_arguments(dataset: DatasetDescription) -> dict:
     """pyoxigraph's dataset arguments: the request's graphs, else the query's FROM, else the union."""
     if dataset.named_by_request:
         return {

@@ -230,6 +230,12 @@ class StoreEngine:
     def named_graphs(self) -> list[str]:
         return sorted(self.release().named)
 
+    def has_spare_capacity(self) -> bool:
+        return False  # the store's load is not known here: client budgets apply strictly
+
+    def cpu_seconds(self) -> float | None:
+        return None  # the store's CPU time is not known here: budgets count wall time
+
 
 def _graphs_renamed(query: str, base_iri: str, release: Release, named: list[str]) -> str:
     """The query with each `GRAPH <IRI>` naming the release's stored graph for that IRI, or an empty

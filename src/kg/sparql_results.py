@@ -3,13 +3,19 @@
 pyoxigraph's own serializers cannot stop after N rows, so SELECT solutions are written here,
 one row at a time, in the four SPARQL result formats; graphs and booleans go through
 pyoxigraph. Everything runs in the evaluating thread: pyoxigraph results must not cross threads.
+
+Nothing is built past the caps: rows are written one by one and writing stops at the first row
+that would go over the byte cap; triples are counted (their terms' lengths) before any is
+serialized, and serialization stops at the cap. A cut answer says so in its body wherever the
+format allows it and stays valid: JSON results get `"truncated": true` and a `"message"`, XML
+results and RDF/XML an XML comment, Turtle, TriG, N-Triples and N-Quads a `#` comment; CSV, TSV
+and JSON-LD have no place for it (the X-SPARQL-Truncated header says it for every format).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # C: a JSON string as json.dumps(ensure_ascii=False) writes it
@@ -46,23 +52,52 @@ def serialize_solutions(variables: list[str], solutions, fmt, max_rows: int, max
     return _write_rows(_ROW_WRITERS[fmt.key], variables, solutions, max_rows, max_bytes)
 
 
+def truncation_note(max_rows: int, max_bytes: int) -> str:
+    return (f"This answer was cut at this endpoint's limit of {max_rows} rows or {max_bytes} bytes: "
+            "it is incomplete. Narrow the query (LIMIT, more specific patterns) to get all of it.")
+
+
+_LINE_COMMENTS = {ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS}
+
+
 def serialize_triples(triples, rdf_format: ox.RdfFormat, max_rows: int, max_bytes: int) -> Serialized:
-    kept = list(itertools.islice(triples, max_rows + 1))
-    truncated = len(kept) > max_rows
-    del kept[max_rows:]
+    note = truncation_note(max_rows, max_bytes)
+    room = max_bytes - len(note) - 16  # the note must fit too
+    kept, size, truncated = [], 0, False
+    for triple in triples:
+        size += _term_size(triple.subject) + _term_size(triple.predicate) + _term_size(triple.object) + 8
+        if len(kept) >= max_rows or size > room:
+            truncated = True
+            break
+        kept.append(triple)
     body = ox.serialize(kept, format=rdf_format) or b""
-    while len(body) > max_bytes and kept:  # shrink in proportion until it fits
-        keep = int(len(kept) * max_bytes / len(body) * 0.9)
+    while len(body) > room and kept:  # escaping made it larger than counted: shrink until it fits
+        keep = int(len(kept) * room / len(body) * 0.9)
         del kept[keep:]
         truncated = True
         body = ox.serialize(kept, format=rdf_format) or b""
+    if truncated:
+        if rdf_format in _LINE_COMMENTS:
+            body += f"# {note}\n".encode()
+        elif rdf_format == ox.RdfFormat.RDF_XML:
+            body += f"<!-- {note} -->\n".encode()
     return Serialized(body, truncated)
+
+
+def _term_size(term) -> int:
+    kind = type(term)
+    if kind is ox.Literal:
+        return len(term.value) + len(term.language or "") + 48  # quotes, a datatype or language tag
+    if kind is ox.NamedNode or kind is ox.BlankNode:
+        return len(term.value) + 4
+    return len(str(term))  # an RDF-star quoted triple
 
 
 def _write_rows(writer, names, solutions, max_rows, max_bytes) -> Serialized:
     head, row, tail = writer
-    parts = [head(names)]
-    size = len(parts[0]) + len(tail(True))
+    parts = [""]  # the head, written last: it says whether the answer was cut
+    note = truncation_note(max_rows, max_bytes)
+    size = len(head(names, note)) + len(tail(True))  # room for the note
     truncated = False
     for count, solution in enumerate(solutions):
         if count >= max_rows:
@@ -74,6 +109,8 @@ def _write_rows(writer, names, solutions, max_rows, max_bytes) -> Serialized:
             truncated = True
             break
         parts.append(text)
+        del text
+    parts[0] = head(names, note if truncated else None)
     parts.append(tail(len(parts) == 1))
     return Serialized("".join(parts).encode("utf-8"), truncated)
 
@@ -95,8 +132,9 @@ def _json_term(term) -> dict:
         "subject": _json_term(term.subject), "predicate": _json_term(term.predicate), "object": _json_term(term.object)}}
 
 
-def _json_head(names):
-    return '{"head":{"vars":' + json.dumps(names) + '},"results":{"bindings":['
+def _json_head(names, note):
+    cut = f'"truncated":true,"message":{encode_basestring(note)},' if note else ""
+    return '{"head":{"vars":' + json.dumps(names) + '},' + cut + '"results":{"bindings":['
 
 
 def _json_row(names, solution, index):
@@ -144,10 +182,11 @@ def _xml_term(term) -> str:
             f"</predicate><object>{_xml_term(term.object)}</object></triple>")
 
 
-def _xml_head(names):
+def _xml_head(names, note):
     variables = "".join(f"<variable name={quoteattr(n)}/>" for n in names)
+    cut = f"<!-- {note} -->" if note else ""
     return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head>{variables}</head><results>")
+            f"{cut}<head>{variables}</head><results>")
 
 
 def _xml_row(names, solution, index):
@@ -186,10 +225,10 @@ def _tsv_value(term) -> str:
 _ROW_WRITERS = {
     "json": (_json_head, _json_row, _json_tail),
     "xml": (_xml_head, _xml_row, _xml_tail),
-    "csv": (lambda names: _csv_line(names),
+    "csv": (lambda names, note: _csv_line(names),
             lambda names, s, i: _csv_line([_csv_value(s[n]) for n in names]),
             lambda empty: ""),
-    "tsv": (lambda names: "\t".join(f"?{n}" for n in names) + "\n",
+    "tsv": (lambda names, note: "\t".join(f"?{n}" for n in names) + "\n",
             lambda names, s, i: "\t".join(_tsv_value(s[n]) for n in names) + "\n",
             lambda empty: ""),
 }

@@ -190,3 +190,78 @@ def syntax_hint(text: str) -> str:
     if depth > 0:
         return f"The query ends with {depth} bracket{'s' if depth > 1 else ''} ('{{', '(' or '[') left open."
     return ""
+
+
+# --- regular expressions that cannot compile -----------------------------------------------
+# pyoxigraph compiles a REGEX/REPLACE pattern for every row it is applied to, and a pattern that
+# cannot compile (over the regex engine's size limit, or malformed) is an error on every row,
+# silently: `\p{L}{1000}` over a cross join ran for the whole time limit. A constant pattern is
+# therefore compiled once, before evaluation, by the same engine: one that fails is a 400.
+_PATTERN_ARGUMENT = {"REGEX": (1, 2), "REPLACE": (1, 3)}  # (pattern, flags) argument positions
+_regex_probe: list = []
+
+
+def regex_patterns(text: str) -> list[tuple[str, str | None]]:
+    """The constant (pattern, flags) string tokens of every REGEX and REPLACE call, as written."""
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(decode_codepoint_escapes(text))
+              if m.lastgroup not in ("ws", "comment")]
+    found = []
+    for index, (kind, value) in enumerate(tokens):
+        if kind != "word" or value.upper() not in _PATTERN_ARGUMENT:
+            continue
+        if index + 1 >= len(tokens) or tokens[index + 1][1] != "(":
+            continue
+        arguments = _arguments(tokens, index + 2)
+        pattern_at, flags_at = _PATTERN_ARGUMENT[value.upper()]
+        pattern = _constant(arguments, pattern_at)
+        if pattern is None:
+            continue
+        flags = _constant(arguments, flags_at)
+        if flags is None and len(arguments) > flags_at:
+            continue  # the flags are computed: the pattern cannot be checked alone
+        found.append((pattern, flags))
+    return found
+
+
+def _arguments(tokens, start: int) -> list[list[tuple[str, str]]]:
+    arguments: list[list[tuple[str, str]]] = [[]]
+    depth = 0
+    for kind, value in tokens[start:]:
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            if depth == 0:
+                break
+            depth -= 1
+        elif kind == "other" and value == "," and depth == 0:
+            arguments.append([])
+            continue
+        arguments[-1].append((kind, value))
+    return arguments
+
+
+def _constant(arguments, position: int) -> str | None:
+    if position >= len(arguments) or len(arguments[position]) != 1:
+        return None
+    kind, value = arguments[position][0]
+    return value if kind == "string" else None
+
+
+def check_regexes(text: str) -> None:
+    """QueryRejected(400) if a constant REGEX/REPLACE pattern cannot be compiled."""
+    if "regex" not in text.lower() and "replace" not in text.lower():
+        return
+    for pattern, flags in regex_patterns(text):
+        if not _regex_probe:
+            import pyoxigraph  # only queries with a regular expression get here
+
+            _regex_probe.append(pyoxigraph.Store())
+        probe = f"SELECT (REGEX(\"\", {pattern}{', ' + flags if flags else ''}) AS ?ok) {{}}"
+        try:
+            compiled = next(iter(_regex_probe[0].query(probe)))["ok"] is not None
+        except (SyntaxError, StopIteration):
+            compiled = False
+        if not compiled:
+            shown = pattern if len(pattern) <= 80 else pattern[:80] + "..."
+            raise QueryRejected(400, f"The regular expression {shown} cannot be compiled (malformed, or "
+                                     "larger than the regex engine allows): change the pattern.")

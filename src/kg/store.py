@@ -64,6 +64,10 @@ def open_store(path: Path) -> ox.Store:
         return ox.Store.read_only(str(path))
     except OSError as exc:
         raise KgError(f"cannot open the build's store: {exc}", str(path)) from None
+    except RuntimeError as exc:  # RocksDB: "Corruption: Sst file size mismatch ...", a file missing
+        reason = str(exc).splitlines()[0] if str(exc) else "unreadable"
+        raise KgError(f"damaged build: its store cannot be opened ({reason}); run `kg build` again",
+                      str(path)) from None
 
 
 #: The VoID statistics of each graph (and of the union default graph) in the service description.

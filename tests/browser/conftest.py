@@ -117,7 +117,9 @@ def page(page, problems):
 
 def check_accessibility(page, *, exclude: tuple[str, ...] = ()) -> None:
     """axe-core on the current page: no WCAG 2.0/2.1 A or AA violation."""
-    page.add_script_tag(path=str(AXE))
+    # Through the debugger, not a <script> tag: the pages' Content-Security-Policy allows only our own
+    # script files, and the test tool must not need the policy loosened.
+    page.evaluate("source => { (0, eval)(source); }", AXE.read_text(encoding="utf-8"))
     options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
     context = {"exclude": [[selector] for selector in exclude]} if exclude else {}
     result = page.evaluate("([context, options]) => axe.run(context.exclude ? context : document, options)",

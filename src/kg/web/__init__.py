@@ -3,6 +3,8 @@ answers /sparql with the endpoint's own handler and every other path with a Flas
 
 from __future__ import annotations
 
+import math
+
 import pyoxigraph as ox
 from flask import Flask
 
@@ -10,14 +12,17 @@ from .. import catalog as catalog_module
 from ..config import Config, from_env
 from ..desk import build_desk
 from ..names import index_catalog
-from ..query_engine import DataVersion, EmbeddedEngine
+from ..process_engine import PoolSettings, ProcessEngine
+from ..query_engine import DataVersion, EmbeddedEngine, QueryEngine
 from ..reconcile import Limits, ReconciliationService
 from ..remote_engine import StoreEngine
 from ..remote_store import StoreClient, endpoints_of
-from . import browse, downloads, entities, errors, home, network, paths, reconcile, search, site, timeline
+from . import browse, downloads, entities, errors, home, network, paths, reconcile, search, security, site, timeline
+from .admission import ClientBudgets
 from .dataset import StoreDataset, load_dataset
 from .entity_view import quote_href
 from .protocol_cache import ResultCache
+from .protocol_formats import GRAPH_FORMATS, RESULT_FORMATS
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
@@ -36,8 +41,10 @@ def create_app(config: Config | None = None) -> Flask:
         cache_bytes = 0
     else:
         dataset = load_dataset(config)
-        # The store is asked for per use: a built store is opened in each worker, after the fork.
-        engine = EmbeddedEngine(lambda: dataset.store, version=DataVersion(dataset.etag, dataset.last_modified))
+        # The store is asked for per use: a built store is opened in each worker, after the fork, and
+        # in each evaluator process (dataset.opener) after its own.
+        engine = make_engine(config, lambda: dataset.store, DataVersion(dataset.etag, dataset.last_modified),
+                             opener=dataset.opener)
         cache_bytes = config.response_cache_bytes
     state = AppState(
         config=config,
@@ -46,6 +53,7 @@ def create_app(config: Config | None = None) -> Flask:
         # Created before gunicorn forks: each worker gets its own (empty) copy.
         answer_cache=ResultCache(cache_bytes),
         description=ServiceDescription(engine, config, dataset.statistics),
+        budgets=make_budgets(config),
     )
     # The pages' records of the graph (catalog, search, site figures): read once at start; with --store
     # from a snapshot of the current release (restart kg serve after a publish to refresh them).
@@ -59,10 +67,11 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
     errors.init_app(app)
+    security.init_app(app)
     site.init_app(app, records, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.wsgi_app = errors.RequestIds(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app))
+    app.wsgi_app = errors.RequestIds(security.NoSniff(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app)))
     return app
 
 
@@ -76,6 +85,39 @@ def release_snapshot(engine: StoreEngine) -> ox.Store:
 
 def store_engine(config: Config):
     return StoreEngine(StoreClient(endpoints_of(config), retries=2, backoff=0.2), config.base)
+
+
+# Each front worker (kg serve --workers) has its own evaluators and its own client budgets: the
+# settings are for the whole server, so each worker gets its share (clients' connections spread
+# over the workers).
+def _share(config: Config, total: int) -> int:
+    return max(1, math.ceil(total / config.workers)) if total > 0 else 0
+
+
+def make_engine(config: Config, store, version: DataVersion, opener=None) -> QueryEngine:
+    """The engine `config.engine` names, over `store` (a store, or a function giving it: the
+    build's on-disk store is opened in each process that uses it). `opener`: for an on-disk store,
+    the function that opens it anew, called in each evaluator process after its fork (a RocksDB
+    handle must not cross a fork); None: `store` is in memory, shared by the evaluators."""
+    if config.engine == "embedded":
+        return EmbeddedEngine(store, version=version)
+    evaluators = _share(config, config.evaluators)
+    settings = PoolSettings(
+        evaluators=evaluators, memory_budget=config.query_memory_bytes, queue_size=_share(config, config.queue_size),
+        queue_timeout=config.queue_timeout, long_after=config.long_query_after,
+        long_query_slots=min(_share(config, config.long_query_slots), evaluators - 1) or 1,
+        spare=evaluators,  # all forked ahead: idle evaluators share their memory with the zygote
+    )
+    formats = {fmt.key: fmt for fmt in (*RESULT_FORMATS, *GRAPH_FORMATS)}
+    if opener is not None:
+        return ProcessEngine(opener, settings, formats, front_store=store, version=version, open_in_evaluators=True)
+    return ProcessEngine(store if callable(store) else (lambda: store), settings, formats, front_store=store,
+                         version=version)
+
+
+def make_budgets(config: Config) -> ClientBudgets:
+    return ClientBudgets(_share(config, config.client_concurrency), config.client_query_seconds / config.workers,
+                         config.client_window)
 
 
 class Router:

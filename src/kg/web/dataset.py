@@ -52,6 +52,16 @@ class Dataset:
         return self._store
 
 
+def _digest_and_lines(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
+    """(SHA-256 hex, lines) of a file, read once in chunks (an N-Quads file: one quad per line)."""
+    digest, lines = hashlib.sha256(), 0
+    with path.open("rb") as data:
+        while block := data.read(chunk):
+            digest.update(block)
+            lines += block.count(b"\n")
+    return digest.hexdigest(), lines
+
+
 GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 
 
@@ -87,6 +97,26 @@ class StoreDataset:
         return self.engine.version().last_modified
 
 
+def check_against_manifest(config: Config, actual: str, quads: int) -> None:
+    """KgError (one line) unless the built dataset has the SHA-256 (`actual`, hex) and quad count its
+    manifest records: a dataset cut short, emptied or edited must not be served as if it were the build."""
+    path, manifest_path = config.dataset_path, config.build_dir / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        expected = manifest["dataset_sha256"]
+    except FileNotFoundError:
+        raise KgError("the build has no manifest.json: it is incomplete; run `kg build` again", str(path)) from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise KgError("the build's manifest.json is damaged; run `kg build` again", str(manifest_path)) from None
+    if actual != expected:
+        raise KgError(f"damaged build: SHA-256 {actual[:12]}... is not the {expected[:12]}... its manifest "
+                      "records; run `kg build` again", str(path))
+    expected_quads = manifest.get("dataset_quads")
+    if expected_quads is not None and quads != expected_quads:
+        raise KgError(f"damaged build: {quads} quads where its manifest records {expected_quads}; "
+                      "run `kg build` again", str(path))
+
+
 def served_files(config: Config) -> tuple[DataFile, ...]:
     """The files to serve: those given with --data, else the built dataset."""
     if config.data_files:
@@ -105,17 +135,27 @@ def load_dataset(config: Config) -> Dataset:
     newest = 0.0
     for data_file in files:
         path = Path(data_file.path)
+        data = path.read_bytes()
         digest.update(f"{data_file.graph}\0".encode())
-        digest.update(path.read_bytes())
+        digest.update(data)
         newest = max(newest, path.stat().st_mtime)
+        if not config.data_files:  # the built dataset: it must be the one the build wrote
+            check_against_manifest(config, hashlib.sha256(data).hexdigest(), len(store))
     modified = datetime.fromtimestamp(int(newest), tz=timezone.utc)
     return Dataset(files=files, etag=digest.hexdigest()[:32], last_modified=modified, preloaded=store)
 
 
 def _built_dataset(config: Config) -> Dataset:
     """The build's on-disk store: the ETag and the graph sizes come from its manifest (written and
-    checked by `kg build`), so nothing is read or counted at start-up."""
+    checked by `kg build`), so nothing is parsed or counted in the store at start-up. What is checked:
+    the build's dataset file against the manifest's SHA-256 and quad count (one streamed read: the
+    ETag says it is that file), and the store by opening it (RocksDB checks its files against its
+    own MANIFEST: a file cut short or missing is refused; kg build checked its quad count)."""
     manifest_path = config.build_dir / "manifest.json"
+    for required in (manifest_path, config.dataset_path):
+        if not required.is_file():
+            raise KgError(f"the build has no {required.name}: it is incomplete; run `kg build` again", str(required))
+    check_against_manifest(config, *_digest_and_lines(config.dataset_path))
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         digest = manifest["dataset_sha256"]

@@ -8,6 +8,7 @@ answer reused; evaluation itself is the query engine's (kg.query_engine).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +18,11 @@ from typing import Callable
 import pyoxigraph as ox
 from werkzeug.http import http_date, quote_etag
 
-from ..query_engine import DatasetDescription, EngineUnavailable, Limits, QueryJob, QuerySyntaxError, QueryTimeout
+from ..query_engine import (DatasetDescription, EngineBusy, EngineUnavailable, Limits, QueryJob, QueryOverMemory,
+                            QuerySyntaxError, QueryTimeout)
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected, inspect_query, syntax_hint
+from .admission import TooManyRequests
 from .errors import log_protocol_error, protocol_error_text
 from .http_common import client_copy_is_current as is_current
 from .protocol_cache import ResultCache
@@ -123,19 +126,21 @@ def iri(value: str, parameter: str) -> str:
 
 
 # --- evaluation under the time limit ------------------------------------------------------------
+#: What evaluating a job may raise, each answered by `evaluation_failure`.
+EVALUATION_ERRORS = (QueryTimeout, QuerySyntaxError, EngineUnavailable, TooManyRequests, EngineBusy, QueryOverMemory)
+
+
 def evaluated(call: Call, job: QueryJob, fmt: Format, etag: str, cache: ResultCache | None = None,
               key=None) -> Reply:
     """The engine's answer to `job`; with a cache, remember it under `key` (None: never)."""
     try:
-        result = call.state.engine.evaluate(job)
-    except QueryTimeout as exc:
-        return _timed_out(call, exc)
-    except QuerySyntaxError as exc:  # pyoxigraph: "error at LINE:COLUMN: expected ...", plus a hint of ours
-        hint = syntax_hint(job.query)
-        return error_reply(call, 400, f"Query syntax error: {_short(str(exc))}.{' ' + hint if hint else ''}")
-    except EngineUnavailable as exc:
-        log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
-        return error_reply(call, 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")])
+        result = admitted_evaluation(call, job)
+    except EVALUATION_ERRORS as exc:
+        status, message, headers = evaluation_failure(call, job, exc)
+        reply = error_reply(call, status, message, headers)
+        if isinstance(exc, QueryTimeout) and exc.retire_process:
+            reply.on_close = call.state.retire_worker  # the runaway query cannot be stopped: the worker goes
+        return reply
     if cache is None:
         return result_reply(call, result, fmt, etag)
     if key is not None:
@@ -149,15 +154,40 @@ def _short(message: str, limit: int = 300) -> str:
     return first_line if len(first_line) <= limit else first_line[:limit] + " ..."
 
 
-def _timed_out(call: Call, exc: QueryTimeout) -> Reply:
-    log.warning("request %s: query stopped after %g s%s", call.request_id, exc.timeout,
-                "; retiring this worker" if exc.retire_process else "")
-    reply = error_reply(call, 503, f"The query took longer than the limit of {exc.timeout:g} s and was stopped. "
-                                   "Narrow it down (LIMIT, more specific patterns) and try again.",
-                        [("Retry-After", "1")])
-    if exc.retire_process:  # the runaway query cannot be stopped: the worker goes, a fresh one takes over
-        reply.on_close = call.state.retire_worker
-    return reply
+def admitted_evaluation(call: Call, job: QueryJob) -> Serialized:
+    """The engine's answer to `job`, once the client's budgets (kg.web.admission) admit it, charged
+    to them: every evaluation a request asks for goes through here (the protocol and the HTML page)."""
+    client = call.environ.get("REMOTE_ADDR") or "-"
+    engine = call.state.engine
+    with call.state.budgets.admit(client, engine.has_spare_capacity()) as ticket:
+        try:
+            return engine.evaluate(dataclasses.replace(job, priority=ticket.priority) if ticket.priority else job)
+        finally:
+            ticket.charge(engine.cpu_seconds())
+
+
+def evaluation_failure(call: Call, job: QueryJob, exc: Exception) -> tuple[int, str, list[tuple[str, str]]]:
+    """(status, message, headers) for one of EVALUATION_ERRORS raised evaluating `job`."""
+    if isinstance(exc, QueryTimeout):
+        log.warning("request %s: query stopped after %g s%s", call.request_id, exc.timeout,
+                    "; retiring this worker" if exc.retire_process else "")
+        return (503, f"The query took longer than the limit of {exc.timeout:g} s and was stopped. "
+                     "Narrow it down (LIMIT, more specific patterns) and try again.", [("Retry-After", "1")])
+    if isinstance(exc, QuerySyntaxError):  # pyoxigraph: "error at LINE:COLUMN: expected ...", plus a hint of ours
+        hint = syntax_hint(job.query)
+        return 400, f"Query syntax error: {_short(str(exc))}.{' ' + hint if hint else ''}", []
+    if isinstance(exc, EngineUnavailable):
+        log.error("request %s: the query engine is unavailable: %s", call.request_id, exc)
+        return 503, f"The query service is unavailable: {exc}", [("Retry-After", "5")]
+    if isinstance(exc, TooManyRequests):
+        return 429, exc.message, [("Retry-After", str(exc.retry_after))]
+    if isinstance(exc, EngineBusy):
+        return 503, exc.message, [("Retry-After", str(exc.retry_after))]
+    if isinstance(exc, QueryOverMemory):
+        return (503, f"The query needed more memory than one query may use ({exc.budget // 1024 ** 2} MB) and was "
+                     "stopped. Narrow it down (LIMIT, more specific patterns, no large ORDER BY or GROUP_CONCAT) "
+                     "and try again.", [])
+    raise TypeError(f"not an evaluation error: {exc!r}")
 
 
 # --- replies ---------------------------------------------------------------------------------

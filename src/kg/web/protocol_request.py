@@ -43,7 +43,13 @@ def read_request(environ: dict, max_body_bytes: int) -> SparqlRequest:
     url_params = _parse_params(query_string, "URL")
     declared = _declared_length(environ)
     if declared is not None and declared > max_body_bytes:
+        if environ.get("HTTP_EXPECT", "").lower() != "100-continue":  # else it waits for our answer, sending nothing
+            _drain(environ["wsgi.input"], declared, max_body_bytes)
         raise _too_large(max_body_bytes)
+    encoding = environ.get("HTTP_CONTENT_ENCODING", "").strip().lower()
+    if encoding not in ("", "identity"):  # a gzip bomb must not be inflated here: refused, not decoded
+        raise QueryRejected(415, f"Content-Encoding {encoding!r} is not accepted: send the request body "
+                                 "uncompressed (it is at most a query).")
     media_type, options = parse_options_header(environ.get("CONTENT_TYPE", ""))
     if media_type == SPARQL_UPDATE:
         raise QueryRejected(403, READ_ONLY)
@@ -71,8 +77,29 @@ def _read_body(stream, declared: int | None, max_bytes: int) -> bytes:
         return stream.read(declared) if declared > 0 else b""
     body = stream.read(max_bytes + 1)  # chunked: read one byte past the cap to know it is over
     if len(body) > max_bytes:
+        _drain(stream, None, max_bytes)
         raise _too_large(max_bytes)
     return body
+
+
+_DRAIN_FACTOR = 4  # a body over the cap is read and dropped up to this many times the cap
+_DRAIN_CHUNK = 65536
+
+
+def _drain(stream, declared: int | None, max_bytes: int) -> None:
+    """Read and drop the rest of a body refused as too large, up to _DRAIN_FACTOR x the cap, so that
+    the client, still sending, gets to read the 413: a server that closes the connection on unread
+    data resets it (TCP RST), and the client sees a broken pipe instead of the answer. A body larger
+    than that is not read: the connection is closed on it."""
+    limit = _DRAIN_FACTOR * max_bytes
+    if declared is not None and declared > limit:
+        return
+    left = limit if declared is None else declared
+    while left > 0:
+        chunk = stream.read(min(_DRAIN_CHUNK, left))
+        if not chunk:
+            return
+        left -= len(chunk)
 
 
 def _too_large(max_bytes: int) -> QueryRejected:

@@ -1,10 +1,20 @@
-"""The web app under gunicorn (threaded workers) for `kg serve` (kg.commands.serve): the built dataset or --data files.
+"""The web app under granian (default) or gunicorn, for `kg serve` (kg.commands.serve): on the built dataset or --data files.
 
-The dataset is loaded once, in the master process, before the workers fork (they share it);
-a bad file therefore stops `kg serve` with file, line and reason instead of a worker boot
-loop. A query that overruns its time limit leaves a thread running inside its worker, so that
-worker retires after answering 503 (SIGTERM to itself: gunicorn's graceful exit) and the
-master starts a fresh one; with two or more workers the service never stops.
+The dataset is loaded once, in the main process, before the workers fork (they share it); a bad
+file therefore stops `kg serve` with file, line and reason instead of a worker boot loop.
+
+**granian** (the default) is an event-loop front written in Rust: it reads requests and writes
+answers itself, so a slow reader or writer holds a socket, not a Python thread; a client gets
+`header_read_timeout` seconds to send its headers (slowloris) and an idle keep-alive connection
+is closed after as long. Queries run in evaluator processes (kg.process_engine), which the engine
+kills at the time limit, so the server needs no worker retirement: granian never calls a WSGI
+body's close(), and nothing here depends on it. Each front worker starts its evaluators right
+after it is forked, before any thread of its own exists.
+
+**gunicorn** (`--server gunicorn`, threaded workers) is kept for comparison: it has no header or
+body read timeout. With the embedded engine (threads) a query that overruns its time limit leaves
+a thread running inside its worker, so that worker retires after answering 503 (SIGTERM to itself:
+gunicorn's graceful exit) and the master starts a fresh one.
 """
 
 from __future__ import annotations
@@ -16,8 +26,57 @@ import signal
 from gunicorn.app.base import BaseApplication
 
 from ..config import Config
+from .state import state_of
 
 log = logging.getLogger("kg.serve")
+
+
+def run(config: Config, app) -> None:
+    """Serve `app` with the server `config.server` names, until stopped."""
+    if config.server == "granian":
+        granian_server(config).serve(target_loader=lambda target: _in_worker(app), wrap_loader=True)
+    else:
+        options = gunicorn_options(config)
+        previous = options.get("post_fork")
+
+        def post_fork(server, worker):
+            if previous:
+                previous(server, worker)
+            _in_worker(app)
+
+        options["post_fork"] = post_fork
+        GunicornServer(app, options).run()
+
+
+def _in_worker(app):
+    """In a freshly forked front worker, still single-threaded: start its query evaluators."""
+    engine = state_of(app).engine
+    if hasattr(engine, "start"):
+        engine.start()
+    return app
+
+
+def granian_server(config: Config):
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    return Server(
+        "kg.web:create_app",  # only named in granian's log: the app itself comes from target_loader
+        address=config.host,
+        port=config.port,
+        interface=Interfaces.WSGI,
+        workers=config.workers,
+        blocking_threads=config.threads,
+        backpressure=config.threads,
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(header_read_timeout=int(config.header_read_timeout * 1000), keep_alive=True),
+        log_level=LogLevels.warning,
+        respawn_failed_workers=True,  # one worker's death must not stop the server
+        respawn_interval=0.5,
+        workers_kill_timeout=5,
+    )
 
 
 def retire_this_worker() -> None:

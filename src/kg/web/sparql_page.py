@@ -11,8 +11,9 @@ RDF clients name their formats. Protocol clients are never answered from here.
   links, bookmarks and screen readers work with JavaScript off; sortable by column and paginated by
   URL (`sort`, `desc`, `page`), IRIs of this dataset linked to their pages, CSV/JSON download links.
 
-Evaluation goes through the same engine, limits and checks as the protocol (a syntax error, SERVICE,
-a timeout: the page shows the protocol's message with its status).
+Evaluation goes through the same engine, limits, checks and client budgets as the protocol (a
+syntax error, SERVICE, a timeout, a busy server, a client over its budget: the page shows the
+protocol's message with its status and Retry-After).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from werkzeug.http import parse_accept_header
 
 from .. import vocab
 from ..query import named_queries
-from ..query_engine import QuerySyntaxError, QueryTimeout
+from ..query_engine import QueryTimeout
 from ..sparql_scan import QueryRejected, inspect_query
-from .protocol_answer import Call, Reply, query_job
+from .protocol_answer import EVALUATION_ERRORS, Call, Reply, admitted_evaluation, evaluation_failure, query_job
 from .protocol_formats import OFFERS, negotiate
 from .protocol_request import SparqlRequest
 
@@ -116,10 +117,10 @@ class SparqlPage:
         return dict(sorted(vocab.prefixes(self.state.config.base).items()))
 
     def answer(self, call: Call, sparql: SparqlRequest) -> Reply:
-        status, results, error = 200, None, None
+        status, results, error, extra, on_close = 200, None, None, [], None
         query = sparql.query if sparql.operation == "query" else None
         if query is not None:
-            status, results, error = self._evaluate(call, sparql)
+            status, results, error, extra, on_close = self._evaluate(call, sparql)
         params = dict(parse_qsl(call.environ.get("QUERY_STRING", ""), keep_blank_values=True))
         with self.app.request_context(call.environ):
             body = render_template(
@@ -132,8 +133,8 @@ class SparqlPage:
                 page_title="SPARQL query" if query is None else "SPARQL results",
             ).encode("utf-8")
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Vary", "Accept"),
-                   ("Cache-Control", "no-cache")]
-        return Reply(status, headers, body)
+                   ("Cache-Control", "no-cache"), *extra]
+        return Reply(status, headers, body, on_close)
 
     def _default_query(self) -> str:
         kg = self.state.config.ontology_ns
@@ -146,22 +147,27 @@ class SparqlPage:
                 "} ORDER BY ?label")
 
     def _evaluate(self, call: Call, sparql: SparqlRequest):
+        """(status, results, error message, extra headers, on_close) of the page's query."""
         config = call.config
         try:
             shape = inspect_query(sparql.query, config.max_query_nesting, config.federation_allowlist)
             kind = "graph" if shape.form in ("CONSTRUCT", "DESCRIBE") else "results"
             fmt = negotiate(kind, "text/turtle" if kind == "graph" else "application/sparql-results+json", [])
-            result = call.state.engine.evaluate(query_job(config, sparql, shape, fmt))
+            job = query_job(config, sparql, shape, fmt)
         except QueryRejected as exc:
-            return exc.status, None, exc.message
-        except QuerySyntaxError as exc:
-            return 400, None, f"Query syntax error: {str(exc).splitlines()[0] if str(exc) else 'invalid query'}"
-        except QueryTimeout as exc:
-            return 503, None, f"The query took longer than the limit of {exc.timeout:g} s and was stopped."
+            return exc.status, None, exc.message, [], None
+        try:
+            result = admitted_evaluation(call, job)
+        except QueryRejected as exc:  # a regex that cannot compile
+            return exc.status, None, exc.message, [], None
+        except EVALUATION_ERRORS as exc:
+            status, message, headers = evaluation_failure(call, job, exc)
+            retire = isinstance(exc, QueryTimeout) and exc.retire_process
+            return status, None, message, headers, call.state.retire_worker if retire else None
         body = result.body.decode("utf-8")
         if kind == "graph":
-            return 200, Results(graph_text=body, truncated=result.truncated), None
-        return 200, self._table(json.loads(body), result.truncated, call.environ), None
+            return 200, Results(graph_text=body, truncated=result.truncated), None, [], None
+        return 200, self._table(json.loads(body), result.truncated, call.environ), None, [], None
 
     def _table(self, data: dict, truncated: bool, environ: dict) -> Results:
         params = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))

@@ -18,6 +18,8 @@ from ..names import NameIndex
 from ..query_engine import QueryEngine
 from ..reconcile import ReconciliationService
 from .dataset import Dataset, StoreDataset
+from .admission import ClientBudgets
+from .dataset import Dataset
 from .protocol_cache import ResultCache
 from .service_description import ServiceDescription
 
@@ -31,6 +33,7 @@ class AppState:
     engine: QueryEngine  # evaluates the SPARQL protocol's queries
     answer_cache: ResultCache  # serialized answers of repeatable queries; one per worker process
     description: ServiceDescription  # the endpoint's service description and VoID statistics
+    budgets: ClientBudgets  # per-client concurrency and query-time budgets
     # Run once a response whose query could not be stopped has been sent (kg serve: retire this
     # worker process so a fresh one takes over); None: nothing to do (tests, in-process use).
     retire_worker: Callable[[], None] | None = None

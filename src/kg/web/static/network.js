@@ -15,6 +15,8 @@
   var panel = document.getElementById("network-evidence");
   var count = document.getElementById("network-count");
   var form = document.querySelector(".network-controls");
+  // The filters act at once; the form is never sent (here, not in an inline handler, which the CSP refuses).
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
