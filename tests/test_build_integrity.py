@@ -86,7 +86,7 @@ def test_a_manifest_that_disagrees_on_the_quad_count_is_refused(copy_of_build):
 def test_a_full_disk_during_the_build_is_one_clear_error_and_the_old_build_stays(copy_of_build, monkeypatch):
     before = {p.name: p.read_bytes() for p in copy_of_build.build_dir.iterdir() if p.is_file()}
 
-    def disk_full(config):
+    def disk_full(config, **_):
         (config.build_dir / "downloads").mkdir(exist_ok=True)
         raise OSError(errno.ENOSPC, "No space left on device", str(config.build_dir / "downloads" / "kg.ttl"))
 
