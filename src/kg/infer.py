@@ -113,13 +113,15 @@ def _owlrl_new(asserted, ontology) -> list:
     return [triple for triple in graph if triple not in known]
 
 
-def _reasonable_new(asserted, ontology) -> list:
+def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
     """reasonable's closure minus what it was given, as rdflib triples, completed with the rules it
     does not apply, the property chains (prp-spo2) and transitive sub-properties (scm-spo): reason,
     add what they give, reason again until nothing new appears.
 
     The closure is handled as text (`_plain_terms`): IRIs as str, literals as (value, language,
-    datatype), blank nodes as "_:id"; only the new triples are made rdflib terms, once."""
+    datatype), blank nodes as "_:id"; only the new triples are made rdflib terms, once. The
+    asserted triples no rule can use are not fed to it (`_inert`) unless `whole` is asked for, or
+    the closure holds an owl:sameAs between two distinct terms, which rewrites any triple (eq-rep-*)."""
     try:
         import reasonable  # an optional extra (kg[fast]): imported only when chosen
     except ImportError:
@@ -129,8 +131,8 @@ def _reasonable_new(asserted, ontology) -> list:
     chain_steps = {step for _, steps in chains for step in steps}
     sub_property = str(SUB_PROPERTY)
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(_reasonable_input(ontology))
-    reasoner.from_graph(_reasonable_input(asserted))
+    _feed(reasoner, ontology)
+    _feed(reasoner, asserted if whole else _useful(asserted, ontology))
     with _plain_terms():
         given = set(reasoner.get_base_triples())
     while True:
@@ -143,6 +145,9 @@ def _reasonable_new(asserted, ontology) -> list:
             break
         del closure  # the next reason() returns it again, grown: one copy at a time
         reasoner.from_graph([_rdflib_triple(triple, {}) for triple in chained])  # appended
+    same_as = OWL_NS + "sameAs"
+    if not whole and any(p == same_as and s != o for s, p, o in closure):
+        return _reasonable_new(asserted, ontology, whole=True)
     closure -= given
     terms: dict = {}
     return [_rdflib_triple(triple, terms) for triple in closure]
@@ -156,8 +161,44 @@ class _Iri(str):
     language = None
 
 
-def _reasonable_input(graph) -> list:
-    return [tuple(_Iri(term) if type(term) is URIRef else term for term in triple) for triple in graph]
+def _useful(asserted, ontology):
+    """The asserted triples an OWL 2 RL rule can use, in a form `_feed` takes; the others are inert.
+
+    Every rule that reads a data triple `s p o` with p outside the RDF/RDFS/OWL vocabulary needs a
+    schema triple that names p (a domain, a range, a sub-property, an inverse, a property type, a
+    chain, a restriction's owl:onProperty...), except two: eq-rep-* (an owl:sameAs rewrites any
+    triple; `_reasonable_new` checks the closure for one) and reasonable's "every subject is an
+    owl:Thing", so a triple is kept when its subject has no other triple kept. Inert here: the
+    predicate occurs in no triple of the ontology, nor in any asserted triple of a built-in
+    predicate (data may carry schema too). At 100k, 40% of the asserted triples (the Web Annotation
+    selectors, the source texts, descriptions), and most of the literal text."""
+    # As text: equal rdflib terms that are distinct objects compare in Python code.
+    named = {str(term) for triple in ontology for term in triple}
+    kept_subjects, held = set(), []
+    for triple in asserted:
+        s, p, o = triple
+        if str(p).startswith(BUILT_IN_NAMESPACES):
+            named.update(str(term) for term in triple)
+        elif str(p) not in named:
+            held.append(triple)
+            continue
+        kept_subjects.add(str(s))
+        yield triple
+    for triple in held:
+        if str(triple[1]) in named or str(triple[0]) not in kept_subjects:
+            yield triple
+
+
+def _feed(reasoner, graph, batch_size: int = 100_000) -> None:
+    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch)."""
+    batch = []
+    for s, p, o in graph:
+        batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
+                      _Iri(o) if type(o) is URIRef else o))
+        if len(batch) == batch_size:
+            reasoner.from_graph(batch)
+            batch = []
+    reasoner.from_graph(batch)
 
 
 _PLAIN = types.ModuleType("kg.infer.plain_terms")
