@@ -54,6 +54,7 @@ SCHEMA_WIDENING = {RDFS_NS + "domain", RDFS_NS + "range"}
 XSD_STRING = XSD_NS + "string"
 SUB_PROPERTY = URIRef(RDFS_NS + "subPropertyOf")
 EVERYWHERE = {OWL_NS + "Thing", OWL_NS + "Nothing", RDFS_NS + "Resource"}
+RDF_TYPE = RDF_NS + "type"
 
 
 def infer(asserted, ontology, engine: str = "owlrl"):
@@ -62,7 +63,7 @@ def infer(asserted, ontology, engine: str = "owlrl"):
     if engine == "owlrl":
         new = _owlrl_new(asserted, ontology)
     elif engine == "reasonable":
-        new = _reasonable_new(asserted, ontology)  # fed the two graphs as they are: no merged copy
+        new = _reasonable_new(asserted, ontology)  # fed from the two graphs as they are: no merged copy
     else:
         raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
     inferred = Graph()
@@ -120,7 +121,7 @@ def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
 
     The closure is handled as text (`_plain_terms`): IRIs as str, literals as (value, language,
     datatype), blank nodes as "_:id"; only the new triples are made rdflib terms, once. The
-    asserted triples no rule can use are not fed to it (`_inert`) unless `whole` is asked for, or
+    asserted triples no rule can use are not fed to it (`_useful`) unless `whole` is asked for, or
     the closure holds an owl:sameAs between two distinct terms, which rewrites any triple (eq-rep-*)."""
     try:
         import reasonable  # an optional extra (kg[fast]): imported only when chosen
@@ -162,7 +163,7 @@ class _Iri(str):
 
 
 def _useful(asserted, ontology):
-    """The asserted triples an OWL 2 RL rule can use, in a form `_feed` takes; the others are inert.
+    """The asserted triples an OWL 2 RL rule can use; the others are inert.
 
     Every rule that reads a data triple `s p o` with p outside the RDF/RDFS/OWL vocabulary needs a
     schema triple that names p (a domain, a range, a sub-property, an inverse, a property type, a
@@ -297,15 +298,15 @@ def is_noise(triple) -> bool:
         return True
     if subject == obj:
         return True  # reflexive: sameAs, subClassOf, equivalentClass, metWith...
-    if isinstance(subject, URIRef) and str(subject).startswith(BUILT_IN_NAMESPACES):
+    s, p, o = str(subject), str(predicate), str(obj)
+    if isinstance(subject, URIRef) and s.startswith(BUILT_IN_NAMESPACES):
         return True
-    if str(obj) in EVERYWHERE or str(subject) in EVERYWHERE:
+    if o in EVERYWHERE or s in EVERYWHERE:
         return True
-    if str(predicate) == RDF_NS + "type" and str(obj) in TRIVIAL_TYPES:
+    if p == RDF_TYPE and o in TRIVIAL_TYPES:
         return True
-    if str(predicate) in SCHEMA_WIDENING:
+    if p in SCHEMA_WIDENING:
         return True
-    if isinstance(subject, BNode) and str(predicate).startswith(BUILT_IN_NAMESPACES) and \
-            str(predicate) != RDF_NS + "type":
+    if isinstance(subject, BNode) and p.startswith(BUILT_IN_NAMESPACES) and p != RDF_TYPE:
         return True  # list and restriction plumbing of the ontology's own axioms
     return False
