@@ -175,3 +175,35 @@ def test_ontology_stays_in_owl2_rl_where_inference_depends_on_it():
         assert {a, b} <= object_properties
     # Superclasses are named classes (RL forbids unions and existentials on the right of ⊑).
     assert all(isinstance(sup, URIRef) for sup in onto.objects(None, RDFS.subClassOf))
+
+
+@pytest.mark.parametrize("graph_name", ["valid fixtures", "synthetic 1500"])
+def test_reasonable_fed_only_the_useful_triples_gives_the_closure_of_all(graph_name):
+    """The triples no rule can use (kg.infer._useful) are left out of reasonable's input: same result."""
+    pytest.importorskip("reasonable")
+    from kg.infer import _reasonable_new, _useful
+
+    asserted = fixture(*ALL_VALID) if graph_name == "valid fixtures" else synthetic(1500)
+    assert len(list(_useful(asserted, ontology()))) < len(asserted)  # some are left out
+    assert set(_reasonable_new(asserted, ontology())) == set(_reasonable_new(asserted, ontology(), whole=True))
+
+
+@pytest.mark.parametrize("engine", ["owlrl", "reasonable"])
+def test_a_same_as_rewrites_even_the_triples_no_rule_names(engine):
+    """owl:sameAs rewrites any triple (eq-rep-s): the left-out triples are then fed after all."""
+    if engine == "reasonable":
+        pytest.importorskip("reasonable")
+    ex = Namespace("http://example.org/")
+    onto = Graph()
+    onto += ontology()
+    onto.add((ex.onlyWitness, RDF.type, OWL.FunctionalProperty))
+    data = Graph()
+    data.add((EVENT.e1, RDF.type, KG.Meeting))
+    data.add((EVENT.e1, ex.onlyWitness, PERSON.a))
+    data.add((EVENT.e1, ex.onlyWitness, PERSON.b))
+    for person in (PERSON.a, PERSON.b):
+        data.add((person, RDF.type, KG.Person))
+    data.add((PERSON.a, ex.note, Literal("a note no rule names")))
+    inferred = infer(data, onto, engine=engine)
+    assert (PERSON.a, OWL.sameAs, PERSON.b) in inferred
+    assert (PERSON.b, ex.note, Literal("a note no rule names")) in inferred

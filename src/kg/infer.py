@@ -28,10 +28,13 @@ names them with kg:attestedInverseOf. So no plain shortcut ever rests on an alle
 
 from __future__ import annotations
 
+import sys
+import types
+from contextlib import contextmanager
+
 import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.term import Node
 
 from .errors import KgError
 from .load import PLAIN_TRIPLE_STATUSES
@@ -48,40 +51,39 @@ TRIVIAL_TYPES = {
 # p rdfs:domain kg:Meeting, kg:Meeting rdfs:subClassOf kg:Event => p rdfs:domain kg:Event).
 # The data already carries every class its nodes have, so these schema triples answer nothing.
 SCHEMA_WIDENING = {RDFS_NS + "domain", RDFS_NS + "range"}
-XSD_STRING = URIRef(XSD_NS + "string")
+XSD_STRING = XSD_NS + "string"
 SUB_PROPERTY = URIRef(RDFS_NS + "subPropertyOf")
 EVERYWHERE = {OWL_NS + "Thing", OWL_NS + "Nothing", RDFS_NS + "Resource"}
+RDF_TYPE = RDF_NS + "type"
 
 
 def infer(asserted, ontology, engine: str = "owlrl"):
     """The new, filtered triples of the OWL 2 RL closure of ontology + asserted, as an rdflib Graph."""
 
     if engine == "owlrl":
-        given = Graph()
-        given += ontology
-        given += asserted
-        closure = _owlrl_closure(given)
+        new = _owlrl_new(asserted, ontology)
     elif engine == "reasonable":
-        closure = _reasonable_closure(asserted, ontology)  # fed the two graphs as they are: no merged copy
+        new = _reasonable_new(asserted, ontology)  # fed from the two graphs as they are: no merged copy
     else:
         raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
     inferred = Graph()
     for prefix, namespace in asserted.namespaces():
         inferred.bind(prefix, namespace, override=False)
-    known = set(asserted)  # a set, not a merged Graph: membership in an rdflib Graph costs ~10x more
-    known.update(ontology)
-    for triple in closure:
-        if triple not in known and not is_noise(triple):
+    for triple in new:
+        if not is_noise(triple):
             inferred.add(triple)
-    for triple in attested_inverses(closure, ontology):
-        if triple not in known and not is_noise(triple):
+    for triple in attested_inverses((asserted, ontology, new), ontology):
+        if triple not in asserted and triple not in ontology and not is_noise(triple):
             inferred.add(triple)
     return inferred
 
 
 def attested_inverses(closure, ontology) -> set:
     """shortcut(agent, event) for each `event property agent` of the closure whose event is attested,
-    for every `shortcut kg:attestedInverseOf property` of the ontology."""
+    for every `shortcut kg:attestedInverseOf property` of the ontology.
+
+    `closure` is given in parts (graphs, or lists of triples) whose union it is; only the triples
+    of the few predicates involved are looked at (an index lookup in a graph)."""
     (ontology_iri,) = set(ontology.subjects(URIRef(RDF_NS + "type"), URIRef(OWL_NS + "Ontology"))) or {None}
     if ontology_iri is None:
         return set()
@@ -91,45 +93,161 @@ def attested_inverses(closure, ontology) -> set:
     attested_statuses = {concept for concept in ontology.subjects(URIRef(RDF_NS + "type"), URIRef(kg + "EpistemicStatus"))
                          if str(ontology.value(concept, notation)) in PLAIN_TRIPLE_STATUSES}
     status_of = URIRef(kg + "epistemicStatus")
-    triples = list(closure)
+    triples = [triple for part in closure for triple in _with_predicates(part, {status_of, *pairs})]
     attested = {s for s, p, o in triples if p == status_of and o in attested_statuses}
     return {(o, pairs[p], s) for s, p, o in triples if p in pairs and s in attested}
 
 
-def _owlrl_closure(given):
+def _with_predicates(triples, predicates: set):
+    if isinstance(triples, Graph):
+        return [triple for predicate in predicates for triple in triples.triples((None, predicate, None))]
+    return [triple for triple in triples if triple[1] in predicates]
+
+
+def _owlrl_new(asserted, ontology) -> list:
     graph = Graph()
-    graph += given
+    graph += ontology
+    graph += asserted
+    known = set(graph)  # a set, not the Graph: membership in an rdflib Graph costs ~10x more
     # No axiomatic triples, no datatype axioms: they are noise for every query we answer.
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
-    return graph
+    return [triple for triple in graph if triple not in known]
 
 
-def _reasonable_closure(asserted, ontology):
-    """reasonable's closure, completed with the rules it does not apply, the property chains
-    (prp-spo2) and transitive sub-properties (scm-spo): reason, add what they give, reason again
-    until nothing new appears. Fed the two graphs as they are (no merged copy)."""
+def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
+    """reasonable's closure minus what it was given, as rdflib triples, completed with the rules it
+    does not apply, the property chains (prp-spo2) and transitive sub-properties (scm-spo): reason,
+    add what they give, reason again until nothing new appears.
+
+    The closure is handled as text (`_plain_terms`): IRIs as str, literals as (value, language,
+    datatype), blank nodes as "_:id"; only the new triples are made rdflib terms, once. The
+    asserted triples no rule can use are not fed to it (`_useful`) unless `whole` is asked for, or
+    the closure holds an owl:sameAs between two distinct terms, which rewrites any triple (eq-rep-*)."""
     try:
         import reasonable  # an optional extra (kg[fast]): imported only when chosen
     except ImportError:
         raise KgError("the reasonable engine is not installed: pip install 'kg[fast]'") from None
 
-    chains = property_chains(ontology)  # the chain axioms are the ontology's
+    chains = [(str(prop), [str(step) for step in steps]) for prop, steps in property_chains(ontology)]
     chain_steps = {step for _, steps in chains for step in steps}
+    sub_property = str(SUB_PROPERTY)
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(ontology)
-    reasoner.from_graph(asserted)
-    seen, closure = set(), set()
+    _feed(reasoner, ontology)
+    _feed(reasoner, asserted if whole else _useful(asserted, ontology))
+    with _plain_terms():
+        given = set(reasoner.get_base_triples())
     while True:
-        # reason() returns the whole closure each time: convert only what is new since last time.
-        fresh = [triple for triple in reasoner.reason() if triple not in seen]
-        seen.update(fresh)
-        closure.update(_from_reasonable(triple) for triple in fresh)
+        with _plain_terms():
+            closure = set(reasoner.reason())  # the whole closure, each time (the reasoning is incremental)
         # Only chain links can make a chain, only sub-property axioms a sub-property closure.
-        linked = [t for t in closure if t[1] in chain_steps or t[1] == SUB_PROPERTY]
-        chained = (chain_triples(linked, chains) | sub_property_closure(linked)) - closure
+        linked = [t for t in closure if t[1] in chain_steps or t[1] == sub_property]
+        chained = (chain_triples(linked, chains) | sub_property_closure(linked, sub_property)) - closure
         if not chained:
-            return closure
-        reasoner.from_graph(list(chained))  # appended: the next reason() is incremental
+            break
+        del closure  # the next reason() returns it again, grown: one copy at a time
+        reasoner.from_graph([_rdflib_triple(triple, {}) for triple in chained])  # appended
+    same_as = OWL_NS + "sameAs"
+    if not whole and any(p == same_as and s != o for s, p, o in closure):
+        return _reasonable_new(asserted, ontology, whole=True)
+    closure -= given
+    terms: dict = {}
+    return [_rdflib_triple(triple, terms) for triple in closure]
+
+
+class _Iri(str):
+    """An IRI as reasonable's from_graph reads it fastest: a str with no datatype and no language
+    (it asks every term for both; an rdflib URIRef answers with an AttributeError, ~3x slower)."""
+    __slots__ = ()
+    datatype = None
+    language = None
+
+
+def _useful(asserted, ontology):
+    """The asserted triples an OWL 2 RL rule can use; the others are inert.
+
+    Every rule that reads a data triple `s p o` with p outside the RDF/RDFS/OWL vocabulary needs a
+    schema triple that names p (a domain, a range, a sub-property, an inverse, a property type, a
+    chain, a restriction's owl:onProperty...), except two: eq-rep-* (an owl:sameAs rewrites any
+    triple; `_reasonable_new` checks the closure for one) and reasonable's "every subject is an
+    owl:Thing", so a triple is kept when its subject has no other triple kept. Inert here: the
+    predicate occurs in no triple of the ontology, nor in any asserted triple of a built-in
+    predicate (data may carry schema too). At 100k, 40% of the asserted triples (the Web Annotation
+    selectors, the source texts, descriptions), and most of the literal text."""
+    # As text: equal rdflib terms that are distinct objects compare in Python code.
+    named = {str(term) for triple in ontology for term in triple}
+    kept_subjects, held = set(), []
+    for triple in asserted:
+        s, p, o = triple
+        if str(p).startswith(BUILT_IN_NAMESPACES):
+            named.update(str(term) for term in triple)
+        elif str(p) not in named:
+            held.append(triple)
+            continue
+        kept_subjects.add(str(s))
+        yield triple
+    for triple in held:
+        if str(triple[1]) in named or str(triple[0]) not in kept_subjects:
+            yield triple
+
+
+def _feed(reasoner, graph, batch_size: int = 100_000) -> None:
+    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch)."""
+    batch = []
+    for s, p, o in graph:
+        batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
+                      _Iri(o) if type(o) is URIRef else o))
+        if len(batch) == batch_size:
+            reasoner.from_graph(batch)
+            batch = []
+    reasoner.from_graph(batch)
+
+
+_PLAIN = types.ModuleType("kg.infer.plain_terms")
+_PLAIN.URIRef = sys.intern  # each IRI once in memory, however many triples share it
+_PLAIN.Literal = lambda value, language=None, datatype=None: (value, language, datatype)
+_PLAIN.BNode = lambda label: "_:" + label
+
+
+@contextmanager
+def _plain_terms():
+    """While on, reasonable returns triples of plain Python values instead of rdflib terms.
+
+    reasonable's PyReasoner makes each term it returns by calling rdflib.URIRef, rdflib.Literal or
+    rdflib.BNode, looking the `rdflib` module up in sys.modules at each call (python/src/pyreason.rs,
+    term_to_python, since 0.2); rdflib's constructors check and normalise every term and took ~3/4
+    of the time of reason(). Meanwhile no other Python code runs (reason() holds the GIL), and the
+    check below fails loudly should another version of reasonable build its terms otherwise."""
+    rdflib_module = sys.modules["rdflib"]
+    sys.modules["rdflib"] = _PLAIN
+    try:
+        yield
+    finally:
+        sys.modules["rdflib"] = rdflib_module
+
+
+def _rdflib_triple(triple, terms: dict) -> tuple:
+    """rdflib terms for a triple of plain values (`_plain_terms`), the same reasonable would have
+    made, except that "x"^^xsd:string, as reasonable writes every plain literal it passes through
+    (the same RDF 1.1 term as "x"), is written "x" as the given graph has it; `terms` caches them."""
+    converted = []
+    for value in triple:
+        term = terms.get(value)
+        if term is None:
+            term = terms[value] = _rdflib_term(value)
+        converted.append(term)
+    return tuple(converted)
+
+
+def _rdflib_term(value):
+    if type(value) is tuple:
+        text, language, datatype = value
+        if language:
+            return Literal(text, lang=language)
+        return Literal(text) if datatype in (None, XSD_STRING) else Literal(text, datatype=datatype)
+    if type(value) is not str:
+        raise KgError(f"this version of reasonable returns {type(value).__name__} terms, not plain ones: "
+                      "kg needs a reasonable whose PyReasoner builds terms with rdflib.URIRef/Literal/BNode")
+    return BNode(value[2:]) if value.startswith("_:") else URIRef(value)
 
 
 def property_chains(graph) -> list[tuple[object, list]]:
@@ -153,10 +271,9 @@ def chain_triples(triples, chains) -> set:
     return found
 
 
-def sub_property_closure(triples) -> set:
+def sub_property_closure(triples, sub_property=SUB_PROPERTY) -> set:
     """p rdfs:subPropertyOf r for each p ⊑ q ⊑ ... ⊑ r (rule scm-spo, which reasonable does not apply:
-    kg:sideOne ⊑ kg:attendee ⊑ kg:participant)."""
-    sub_property = URIRef(RDFS_NS + "subPropertyOf")
+    kg:sideOne ⊑ kg:attendee ⊑ kg:participant); `sub_property` as the triples write it."""
     parents: dict = {}
     for s, p, o in triples:
         if p == sub_property:
@@ -173,20 +290,6 @@ def sub_property_closure(triples) -> set:
     return found
 
 
-def _from_reasonable(triple):
-    """rdflib terms as the given graph has them. reasonable writes every plain literal it passes
-    through as "x"^^xsd:string: the same RDF 1.1 term as "x", but not the same rdflib term."""
-    return tuple(_term(term) for term in triple)
-
-
-def _term(term):
-    if type(term) is Literal:
-        return Literal(str(term)) if term.datatype == XSD_STRING else term
-    if isinstance(term, Node):
-        return term
-    return URIRef(term) if "://" in str(term) else Literal(term)  # a bare string from the engine
-
-
 def is_noise(triple) -> bool:
     """True for an inferred triple that answers no question about the graph's subject matter."""
 
@@ -195,15 +298,15 @@ def is_noise(triple) -> bool:
         return True
     if subject == obj:
         return True  # reflexive: sameAs, subClassOf, equivalentClass, metWith...
-    if isinstance(subject, URIRef) and str(subject).startswith(BUILT_IN_NAMESPACES):
+    s, p, o = str(subject), str(predicate), str(obj)
+    if isinstance(subject, URIRef) and s.startswith(BUILT_IN_NAMESPACES):
         return True
-    if str(obj) in EVERYWHERE or str(subject) in EVERYWHERE:
+    if o in EVERYWHERE or s in EVERYWHERE:
         return True
-    if str(predicate) == RDF_NS + "type" and str(obj) in TRIVIAL_TYPES:
+    if p == RDF_TYPE and o in TRIVIAL_TYPES:
         return True
-    if str(predicate) in SCHEMA_WIDENING:
+    if p in SCHEMA_WIDENING:
         return True
-    if isinstance(subject, BNode) and str(predicate).startswith(BUILT_IN_NAMESPACES) and \
-            str(predicate) != RDF_NS + "type":
+    if isinstance(subject, BNode) and p.startswith(BUILT_IN_NAMESPACES) and p != RDF_TYPE:
         return True  # list and restriction plumbing of the ontology's own axioms
     return False

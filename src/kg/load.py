@@ -12,20 +12,40 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, SKOS
+from rdflib import Graph, Literal, URIRef
 
+from . import vocab
 from .config import Config
 from .errors import KgError
 from .progress import Counter
 from .quotes import QuoteIndex
 from .vocab import CLAIM_FOLDER, DEFAULT_BASE, ID_FOLDERS, OWL, prefixes, scheme_ns
-from .vocab import OA as OA_NS
-from .vocab import SCHEMA as SCHEMA_NS
 from .vocab import rebase as rebase_text
 
-SCHEMA = Namespace(SCHEMA_NS)
-OA = Namespace(OA_NS)
+
+class Terms:
+    """The IRIs of one namespace as attributes (`RDF.type`) or items (`kg[name]`), each made once.
+
+    rdflib's Namespace makes and checks a new URIRef at every lookup (~2 µs each, a few per triple
+    loaded); here the first lookup of a name makes it and keeps it as a plain attribute."""
+
+    def __init__(self, namespace: str):
+        self._namespace = str(namespace)
+
+    def __str__(self) -> str:
+        return self._namespace
+
+    def __getattr__(self, name: str) -> URIRef:  # only for a name not made yet
+        term = URIRef(self._namespace + name)
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        return getattr(self, name)
+
+
+RDF, RDFS, XSD, SKOS, DCTERMS, SCHEMA, OA = (
+    Terms(ns) for ns in (vocab.RDF, vocab.RDFS, vocab.XSD, vocab.SKOS, vocab.DCTERMS, vocab.SCHEMA, vocab.OA))
 ONTOLOGY_FILES = ("kg.ttl", "schemes.ttl")
 STATUSES = {"confirmed", "admitted", "reported", "claimed", "alleged", "denied"}
 # Only these statuses let a relation claim become a plain triple as well (rule: never flatten an allegation).
@@ -141,7 +161,7 @@ class Vocabulary:
     """What the ontology defines: class and property names the data may use."""
 
     def __init__(self, ontology: Graph, config: Config):
-        self.ns = Namespace(config.ontology_ns)
+        self.ns = Terms(config.ontology_ns)
         self.classes = self._local_names(ontology, {RDFS.Class, URIRef(OWL + "Class")})
         owl = OWL
         self.object_properties = self._local_names(ontology, {URIRef(owl + "ObjectProperty")})
@@ -161,13 +181,14 @@ class _Builder:
         self.config = config
         self.vocab = vocab
         self.kg = vocab.ns
-        self.status = Namespace(scheme_ns(config.base, "status"))
-        self.precision = Namespace(scheme_ns(config.base, "precision"))
+        self.status = Terms(scheme_ns(config.base, "status"))
+        self.precision = Terms(scheme_ns(config.base, "precision"))
         self.graph = Graph()
         self._bind_prefixes()
         self.origins: dict[str, tuple[str, int]] = {}
         self.defined: set[str] = set()
         self.references: list[tuple[str, str, int]] = []  # (id, file, line)
+        self.iris: dict[str, URIRef] = {}  # node id -> its IRI, checked and made once however often it is used
         # source id -> (IRI, quote index of its stored text, SHA-256); each data file states its
         # claims in one of them (`source:`, or the only one there is).
         self.sources: dict[str, tuple[URIRef, QuoteIndex, str]] = {}
@@ -406,6 +427,9 @@ class _Builder:
 
     # -- ids and references -------------------------------------------------
     def _iri(self, node_id: str, where: str, line: int) -> URIRef:
+        iri = self.iris.get(str(node_id))
+        if iri is not None:
+            return iri
         folder, _, slug = str(node_id).partition("/")
         if folder not in ID_FOLDERS or not slug or not _is_slug(slug):
             raise KgError(
@@ -413,7 +437,8 @@ class _Builder:
                 "and a lower-case slug of letters, digits and '-'",
                 where, line,
             )
-        return URIRef(self.config.base + node_id)
+        iri = self.iris[node_id] = URIRef(self.config.base + node_id)
+        return iri
 
     def _reference(self, value, where: str, line: int) -> URIRef:
         value = str(value)
