@@ -144,7 +144,9 @@ def _render(iri: str) -> str:
         if text is not None:
             return render_template("source_reader.html", reader=build_reader(catalog, entity_id, text))
     if entity is not None:
-        views = _views.setdefault(id(catalog), EntityPages(catalog))
+        if id(catalog) not in _views:  # built once: its indexes cover the whole catalog
+            _views[id(catalog)] = EntityPages(catalog)
+        views = _views[id(catalog)]
         media = {key: fmt.media_type for key, fmt in RDF_DOCS.items()}
         return render_template("entity_page.html", v=views.view(entity_id), doc_path="/" + entity_id,
                                formats=list(media.items()))
