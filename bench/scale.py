@@ -6,8 +6,9 @@ For each size: bench/gen.py makes synthetic curated data; `kg build --data` buil
 and OWL-RL inference included, --engine reasonable) in a child process whose peak RSS is read
 from the kernel (wait4); each step's duration comes from the build itself. Then `kg serve` on
 that build (the on-disk store, 2 workers): time from start to the first answer, the first
-query's latency, p50/p99 of every named query (but the federation ones) and of entity pages and
-404 pages, and the workers' RSS idle and after the queries. Side by side, the Oxigraph server
+query's latency, p50/p99 of every named query (but the federation ones) and of entity, person and
+claim pages, Turtle descriptions, search, paths, 404 and home pages (each page path asked once:
+a render, not the per-process page cache), and the workers' RSS idle and after the queries. Side by side, the Oxigraph server
 (`oxigraph load` of the build's N-Triples dump, then `serve-read-only`) is timed on the same
 queries. Prints tables with the growth exponent of each figure between sizes (time ~ size^k),
 writes bench/scale-results.json and log-log plots bench/scale-time.png, bench/scale-memory.png.
@@ -94,7 +95,11 @@ def wait_for(port: int, path: str, deadline: float) -> float:
 
 
 def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # a worker that has exited
+        return 0.0
+    for line in text.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
@@ -126,43 +131,68 @@ def measure_queries(port: int, sparql_path: str, repeat: int) -> dict:
     figures = {}
     for name, text in queries().items():
         samples = []
+        failed = 0
         for _ in range(repeat):
             status, seconds = get(port, query_path(text, sparql_path))
-            if status != 200:
+            if status == 503:  # over kg serve's time limit: counted (its time is the limit's)
+                failed += 1
+            elif status != 200:
                 raise SystemExit(f"{name}: HTTP {status} on port {port}")
             samples.append(seconds)
-        figures[name] = percentiles(samples)
+        figures[name] = (*percentiles(samples), failed)
     return figures
 
 
-def serve_kg(build_dir: Path, repeat: int, work: Path) -> dict:
+def page_paths(repeat: int) -> dict[str, tuple[list[str], tuple[int, ...]]]:
+    """The pages measured, each path requested once (pages are kept per process once rendered: a
+    repeated path would measure the cache): ids bench/gen.py makes at every size."""
+    events = [f"e{i:05d}-{k:02d}" for k in range(5) for i in range(1, 9)][:repeat]
+    people = [f"p{i:06d}" for i in range(20)][:repeat]
+    return {
+        "entity page (HTML)": ([f"/event/{e}.html" for e in events], (200,)),
+        "person page (HTML)": ([f"/person/{p}.html" for p in people], (200,)),
+        "claim page (HTML)": ([f"/claim/event-{e}-1.html" for e in events], (200,)),
+        "entity description (Turtle)": ([f"/event/{e}.ttl" for e in events], (200,)),
+        "404 page with suggestions": ([f"/person/{p}x.html" for p in people], (404,)),
+        "search (HTML)": ([f"/search?q=Synthetic+person+{i}" for i in range(repeat)], (200,)),
+        "search API (JSON)": ([f"/api/search?q=Kovel+{i}" for i in range(repeat)], (200,)),
+        "paths (HTML)": ([f"/paths?from=person/{a}&to=person/{b}" for a, b in zip(people, people[1:] + people[:1])],
+                         (200,)),
+        "home page": (["/"] * repeat, (200,)),
+    }
+
+
+def measure_pages(port: int, repeat: int) -> dict:
+    figures = {}
+    for label, (paths, statuses) in page_paths(repeat).items():
+        samples = []
+        for path in paths:
+            status, seconds = get(port, path, "text/html")
+            if status not in statuses:
+                raise SystemExit(f"{path}: HTTP {status}")
+            samples.append(seconds)
+        figures[label] = percentiles(samples)
+    return figures
+
+
+def serve_kg(build_dir: Path, repeat: int, work: Path, page_repeat: int = 20) -> dict:
     port = free_port()
     started = time.monotonic()
     server = subprocess.Popen([str(BIN / "kg"), "serve", "--build-dir", str(build_dir), "--port", str(port),
                                "--workers", "2", "--response-cache-bytes", "0"],
                               stdout=subprocess.DEVNULL, stderr=open(work / "serve.log", "w"))
     try:
-        first_answer = wait_for(port, query_path("ASK {}"), started + 120) + (time.monotonic() - started) * 0
+        wait_for(port, query_path("ASK {}"), started + 900)  # start-up is measured: give it time
         first_answer = time.monotonic() - started
         workers = children(server.pid)
         idle = {pid: rss_mb(pid) for pid in workers}
         texts = queries()
         _, first_query = get(port, query_path(next(iter(texts.values()))))
+        pages = measure_pages(port, page_repeat)  # first: a query over the time limit replaces its worker
+        print(f"kg pages: {json.dumps(pages)}", file=sys.stderr, flush=True)
         named = measure_queries(port, "/sparql", repeat)
-        pages = {}
-        for label, paths in (("entity page (HTML)", [f"/event/e{i:05d}-{k:02d}.html" for i in (1, 2, 3) for k in (0, 5)]),
-                             ("person page (HTML)", [f"/person/p{i:06d}.html" for i in (1, 7, 11)]),
-                             ("404 page with suggestions", [f"/person/p{i:06d}x.html" for i in (1, 7, 11)]),
-                             ("home page", ["/"])):
-            samples = []
-            for _ in range(max(1, repeat // len(paths))):
-                for path in paths:
-                    status, seconds = get(port, path, "text/html")
-                    if status not in (200, 404):
-                        raise SystemExit(f"{path}: HTTP {status}")
-                    samples.append(seconds)
-            pages[label] = percentiles(samples)
-        after = {pid: rss_mb(pid) for pid in workers}
+        print(f"kg queries: {json.dumps(named)}", file=sys.stderr, flush=True)
+        after = {pid: rss_mb(pid) for pid in children(server.pid)}  # the workers now (some may be new)
         return {"first_answer_s": first_answer, "first_query_ms": first_query * 1000, "queries": named,
                 "pages": pages, "master_rss_mb": rss_mb(server.pid),
                 "worker_rss_idle_mb": sorted(idle.values()), "worker_rss_after_mb": sorted(after.values())}
@@ -197,7 +227,7 @@ def serve_oxigraph(nt_file: Path, repeat: int, work: Path) -> dict | None:
         server.wait(timeout=30)
 
 
-def one_size(size: int, work: Path, repeat: int) -> dict:
+def one_size(size: int, work: Path, repeat: int, page_repeat: int = 20) -> dict:
     folder = work / str(size)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -209,7 +239,7 @@ def one_size(size: int, work: Path, repeat: int) -> dict:
                                            folder / "build.log")
     built = json.loads(out.strip().splitlines()[-1])
     print(f"[{size}] built in {build_s:.1f} s, peak {build_rss} MB: {built['step_seconds']}", file=sys.stderr, flush=True)
-    serve = serve_kg(build_dir, repeat, folder)
+    serve = serve_kg(build_dir, repeat, folder, page_repeat)
     print(f"[{size}] kg serve first answer {serve['first_answer_s']:.2f} s", file=sys.stderr, flush=True)
     nt_file = next((build_dir / "downloads").glob("kg-*[0-9].nt"))
     oxigraph = serve_oxigraph(nt_file, repeat, folder)
@@ -260,6 +290,7 @@ def tables(results: list[dict]) -> str:
         row("Oxigraph: RSS after queries (MB)", [r["oxigraph"]["rss_mb"] for r in results], "{:.0f}")
         for name in results[0]["oxigraph"]["queries"]:
             row(f"Oxigraph p50 {name} (ms)", [r["oxigraph"]["queries"][name][0] for r in results])
+            row(f"Oxigraph p99 {name} (ms)", [r["oxigraph"]["queries"][name][1] for r in results])
     return "\n".join([head, rule] + rows)
 
 
@@ -301,17 +332,46 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
     return [time_png, memory_png]
 
 
+def serving_only(build_dir: Path, work: Path, repeat: int, page_repeat: int) -> int:
+    """--serve BUILD_DIR: the serving figures of an existing build (no generation, no build), kg
+    beside the Oxigraph server on the build's N-Triples dump, in one run."""
+    work.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    serve = serve_kg(build_dir, repeat, work, page_repeat)
+    nt_file = next((build_dir / "downloads").glob("kg-*[0-9].nt"), None)
+    oxigraph = serve_oxigraph(nt_file, repeat, work) if nt_file else None
+    load_after = os.getloadavg()
+    print(f"{build_dir}: load average before {tuple(round(x, 1) for x in load_before)}, "
+          f"after {tuple(round(x, 1) for x in load_after)}; kg serve first answer {serve['first_answer_s']:.1f} s, "
+          f"worker RSS idle {serve['worker_rss_idle_mb']} MB, after {serve['worker_rss_after_mb']} MB\n")
+    print("| request | kg p50 (ms) | kg p99 (ms) | Oxigraph p50 (ms) | Oxigraph p99 (ms) |\n|---|---:|---:|---:|---:|")
+    for name, (p50, p99, *rest) in serve["queries"].items():
+        other = oxigraph["queries"].get(name) if oxigraph else None
+        over = f" ({rest[0]} of {repeat} over the time limit: 503)" if rest and rest[0] else ""
+        print(f"| {name}{over} | {p50:.1f} | {p99:.1f} | " + (f"{other[0]:.1f} | {other[1]:.1f} |" if other else "— | — |"))
+    for name, (p50, p99) in serve["pages"].items():
+        print(f"| {name} | {p50:.1f} | {p99:.1f} | — | — |")
+    (work / "serving-results.json").write_text(json.dumps({"build_dir": str(build_dir), "serve": serve,
+                                                           "oxigraph": oxigraph}, indent=2) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="asserted triples per run, comma-separated")
     parser.add_argument("--work", type=Path, default=Path("/tmp/kg-scale"), help="scratch folder (default /tmp/kg-scale)")
     parser.add_argument("--repeat", type=int, default=20, help="requests per named query (default 20)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="where the JSON and the plots go")
+    parser.add_argument("--page-repeat", type=int, default=20, help="distinct paths per kind of page (default 20)")
+    parser.add_argument("--serve", type=Path, metavar="BUILD_DIR",
+                        help="only measure serving on this existing build (kg serve beside the Oxigraph server)")
     args = parser.parse_args(argv)
+    if args.serve:
+        return serving_only(args.serve, args.work, args.repeat, args.page_repeat)
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     load_before = os.getloadavg()
-    results = [one_size(size, args.work, args.repeat) for size in sizes]
+    results = [one_size(size, args.work, args.repeat, args.page_repeat) for size in sizes]
     load_after = os.getloadavg()
     machine = {"cpus": os.cpu_count(), "platform": sys.platform, "python": sys.version.split()[0],
                "uname": " ".join(os.uname()[2:5:2]), "started": started,

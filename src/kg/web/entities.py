@@ -20,7 +20,9 @@ HTML page's model, are kg.web.entity_page; this module is the HTTP policy.
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections import OrderedDict
 from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, render_template, request
@@ -31,6 +33,7 @@ from .entity_view import EntityPages
 from .errors import api_error
 from .source_reader import build_reader, source_text
 from .http_common import accepted, best_offer, client_copy_is_current
+from .page_cache import MAX_PAGES
 from .protocol_formats import GRAPH_FORMATS, Format
 from .state import current_state
 
@@ -121,15 +124,26 @@ def _document(iri: str, suffix: str, doc_path: str) -> Response:
     return response
 
 
-_rendered: dict[tuple[str, str], bytes] = {}  # (build hash, IRI) -> the page: the data never changes while serving
+# (build hash, IRI) -> the page: the data never changes while serving. The most recent MAX_PAGES are
+# kept (a crawler walking a million entities must not keep a million pages in each worker).
+_rendered: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_rendered_lock = threading.Lock()
 _views: dict[int, EntityPages] = {}
 
 
 def _html(iri: str) -> bytes:
     key = (current_state().dataset.etag, iri)
-    if key not in _rendered:
-        _rendered[key] = _render(iri).encode("utf-8")
-    return _rendered[key]
+    with _rendered_lock:
+        page = _rendered.get(key)
+        if page is not None:
+            _rendered.move_to_end(key)
+            return page
+    page = _render(iri).encode("utf-8")
+    with _rendered_lock:
+        _rendered[key] = page
+        if len(_rendered) > MAX_PAGES:
+            _rendered.popitem(last=False)
+    return page
 
 
 def _render(iri: str) -> str:
@@ -144,7 +158,9 @@ def _render(iri: str) -> str:
         if text is not None:
             return render_template("source_reader.html", reader=build_reader(catalog, entity_id, text))
     if entity is not None:
-        views = _views.setdefault(id(catalog), EntityPages(catalog))
+        if id(catalog) not in _views:  # built once: its indexes cover the whole catalog
+            _views[id(catalog)] = EntityPages(catalog)
+        views = _views[id(catalog)]
         media = {key: fmt.media_type for key, fmt in RDF_DOCS.items()}
         return render_template("entity_page.html", v=views.view(entity_id), doc_path="/" + entity_id,
                                formats=list(media.items()))

@@ -85,9 +85,14 @@ class EntityPages:
         self.catalog = catalog
         self.chronology = Chronology(catalog)
         self._claims_by_relation: dict[tuple, list[Claim]] = defaultdict(list)
+        # The relations with claims, by either end: a page asks for its entity's only (not a scan of all).
+        self._claimed_relations_of: dict[str, dict[tuple, None]] = defaultdict(dict)
         for claim in catalog.claims:
             if claim.is_relation:
-                self._claims_by_relation[(claim.subject, claim.predicate, claim.object)].append(claim)
+                key = (claim.subject, claim.predicate, claim.object)
+                self._claims_by_relation[key].append(claim)
+                self._claimed_relations_of[claim.subject][key] = None
+                self._claimed_relations_of[claim.object][key] = None
 
     def ref(self, entity_id: str) -> Ref:
         return Ref(self.catalog.label(entity_id), href(entity_id))
@@ -186,9 +191,8 @@ class EntityPages:
         facts: dict[tuple, list[Claim]] = {}
         for relation in catalog.relations_of(entity_id):
             facts.setdefault((relation.subject, relation.predicate, relation.object), [])
-        for key, claims in self._claims_by_relation.items():
-            if entity_id in (key[0], key[2]):
-                facts.setdefault(key, []).extend(claims)
+        for key in self._claimed_relations_of.get(entity_id, ()):
+            facts.setdefault(key, []).extend(self._claims_by_relation[key])
         grouped: dict[str, list[Row]] = defaultdict(list)
         for (subject, predicate, obj), claims in sorted(facts.items()):
             if (subject, predicate, obj) in shown:
