@@ -130,3 +130,21 @@ def test_404_suggests_ids_one_typo_away(no_scan_client):
     for typo in ("michael-flyn", "michael-flynnn", "micheal-flynn", "michael-flxnn", "Michael-Flynn"):
         page = no_scan_client.get(f"/person/{typo}", headers={"Accept": "text/html"}).get_data(as_text=True)
         assert 'href="/person/michael-flynn"' in page, typo
+
+
+def test_serve_starts_without_reading_the_pages_records(built, monkeypatch):
+    """The catalog, name index, reconciliation and desk are read on first use, not at start: at
+    millions of triples reading them takes minutes, and queries need none of them."""
+    from kg import catalog as catalog_module
+
+    reads = []
+    real = catalog_module.from_store
+    monkeypatch.setattr(catalog_module, "from_store", lambda *args: reads.append(1) or real(*args))
+    client = create_app(built).test_client()
+    answer = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                        headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200 and answer.get_json()["boolean"] is True
+    assert reads == []
+    assert client.get("/person/michael-flynn.html").status_code == 200
+    assert client.get("/search", query_string={"q": "Flynn"}).status_code == 200
+    assert reads == [1]  # once, for every page that needs them

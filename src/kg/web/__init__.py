@@ -27,7 +27,7 @@ from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
 from .sparql import SparqlEndpoint
 from .sparql_page import SparqlPage
-from .state import AppState
+from .state import AppState, PageRecords
 
 BLUEPRINTS = (home, search, browse, downloads, reconcile, timeline, network, paths, entities)  # entities last: catch-all
 
@@ -55,24 +55,28 @@ def create_app(config: Config | None = None) -> Flask:
         description=ServiceDescription(engine, config, dataset.statistics),
         budgets=make_budgets(config),
     )
-    # The pages' records of the graph (catalog, search, site figures): read once at start; with --store
-    # from a snapshot of the current release (restart kg serve after a publish to refresh them).
-    records = release_snapshot(engine) if config.store else dataset.store
-    state.catalog = catalog_module.from_store(records, config)
-    state.names = index_catalog(state.catalog)
-    state.reconciliation = ReconciliationService(config, state.catalog, state.names, Limits(
-        max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
-    state.desk = build_desk(state.catalog, state.names, quote_href)
+    # The pages' records of the graph (catalog, search, desk), read on first use; with --store from a
+    # snapshot of the release current then (restart kg serve after a publish to refresh them).
+    records = (lambda: release_snapshot(engine)) if config.store else (lambda: dataset.store)
+    state.read_records = lambda: read_page_records(config, records())
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
     errors.init_app(app)
     security.init_app(app)
-    site.init_app(app, records, config.base)
+    site.init_app(app, engine, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     app.wsgi_app = errors.RequestIds(security.NoSniff(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app)))
     return app
+
+
+def read_page_records(config: Config, store: ox.Store) -> PageRecords:
+    catalog = catalog_module.from_store(store, config)
+    names = index_catalog(catalog)
+    reconciliation = ReconciliationService(config, catalog, names, Limits(
+        max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
+    return PageRecords(catalog, names, reconciliation, build_desk(catalog, names, quote_href))
 
 
 def release_snapshot(engine: StoreEngine) -> ox.Store:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyoxigraph as ox
 from flask import Flask
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -22,13 +21,13 @@ class Status:
     href: str
 
 
-def read_statuses(store: ox.Store, base: str) -> dict[str, Status]:
+def read_statuses(engine, base: str) -> dict[str, Status]:
     """The concepts of the BASE/status/ scheme, by notation, strongest first."""
     query = f"""SELECT ?s ?key ?label ?definition WHERE {{
         ?s <{SKOS}inScheme> <{base}status/> ; <{SKOS}notation> ?key .
         OPTIONAL {{ ?s <{SKOS}prefLabel> ?label }} OPTIONAL {{ ?s <{SKOS}definition> ?definition }} }}"""
     found = {}
-    for row in store.query(query, use_default_graph_as_union=True):
+    for row in engine.select(query):
         key = row["key"].value
         found[key] = Status(key, row["label"].value if row["label"] else key,
                             row["definition"].value if row["definition"] else "", "/status/" + key)
@@ -36,8 +35,9 @@ def read_statuses(store: ox.Store, base: str) -> dict[str, Status]:
     return dict(sorted(found.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))
 
 
-def init_app(app: Flask, store: ox.Store, base: str) -> None:
-    statuses = read_statuses(store, base)
+def init_app(app: Flask, engine, base: str) -> None:
+    """`engine`: a kg.query_engine.QueryEngine (the scheme's few concepts are read from it at start)."""
+    statuses = read_statuses(engine, base)
     app.jinja_env.globals["statuses"] = statuses
     app.jinja_env.globals["page_exists"] = lambda path: page_exists(app, path)
 

@@ -6,7 +6,8 @@ of the app's is looked up by string.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Callable
 
 from flask import Flask, current_app
@@ -37,16 +38,52 @@ class AppState:
     # Run once a response whose query could not be stopped has been sent (kg serve: retire this
     # worker process so a fresh one takes over); None: nothing to do (tests, in-process use).
     retire_worker: Callable[[], None] | None = None
-    # The served graph read into records (kg.catalog), the name index over them (kg.names: reuse
-    # it for any name look-up) and the reconciliation service answering /reconcile from both.
-    catalog: Catalog | None = None
-    names: NameIndex | None = None
-    reconciliation: ReconciliationService | None = None
-    # The investigation desk (kg.desk: timeline, network, evidence paths), computed once from the catalog.
-    desk: Desk | None = None
+    # Reads the pages' records of the served graph (PageRecords); called once, on first use.
+    read_records: Callable[[], "PageRecords"] | None = None
+    _records: "PageRecords | None" = field(default=None, repr=False)
+    _records_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def attach(self, app: Flask) -> None:
         app.extensions[_KEY] = self
+
+    # Read on first use, not at start: at millions of triples reading them takes minutes, and the
+    # SPARQL endpoint, the downloads and the Turtle descriptions need none of it (kg serve answers
+    # its first query at once, and a worker that serves only queries never holds them).
+    @property
+    def records(self) -> "PageRecords":
+        if self._records is None:
+            with self._records_lock:
+                if self._records is None:
+                    self._records = self.read_records()
+        return self._records
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.records.catalog
+
+    @property
+    def names(self) -> NameIndex:
+        return self.records.names
+
+    @property
+    def reconciliation(self) -> ReconciliationService:
+        return self.records.reconciliation
+
+    @property
+    def desk(self) -> Desk:
+        return self.records.desk
+
+
+@dataclass(frozen=True)
+class PageRecords:
+    """The served graph read into records (kg.catalog), the name index over them (kg.names: reuse it
+    for any name look-up), the reconciliation service answering /reconcile from both, and the
+    investigation desk (kg.desk: timeline, network, evidence paths) computed from the catalog."""
+
+    catalog: Catalog
+    names: NameIndex
+    reconciliation: ReconciliationService
+    desk: Desk
 
 
 def current_state() -> AppState:
