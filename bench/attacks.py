@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 PROBE_ADDRESS = "127.0.0.3"
@@ -285,3 +286,24 @@ def measure(endpoint: Endpoint, attack: Attack, seconds: float, interval: float 
             streak = 0
     return Outcome(attack.name, summary(probe.between(start, ended)), summary(probe.between(ended, ended + after)),
                    recovered, dict(attack.statuses))
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += int((Path("/proc") / str(current) / "statm").read_text().split()[1]) * 4096
+        except (OSError, IndexError, ValueError):
+            pass
+        todo += children.get(current, [])
+    return total

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from attacks import (MEMORY_HOG, ONE_CLIENT, Endpoint, Idle, Runaway, Slowloris, SlowReaders,  # noqa: E402
+from attacks import (MEMORY_HOG, ONE_CLIENT, Endpoint, Idle, Runaway, Slowloris, SlowReaders, tree_rss,  # noqa: E402
                      many_clients, measure)
 from bench_endpoint import free_ports  # noqa: E402
 
@@ -93,26 +93,6 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-
-
-def tree_rss(pid: int) -> int:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            total += int((Path("/proc") / str(current) / "statm").read_text().split()[1]) * 4096
-        except (OSError, IndexError, ValueError):
-            pass
-        todo += children.get(current, [])
-    return total
 
 
 # --- single hostile requests ------------------------------------------------------------------

@@ -308,13 +308,7 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
     if all(r["oxigraph"] for r in results):
         axes.plot(sizes, [r["oxigraph"]["load_s"] for r in results], marker="^", linestyle="--", label="oxigraph load")
     axes.plot(sizes, [r["serve"]["first_answer_s"] for r in results], marker="v", linestyle=":", label="kg serve start")
-    axes.set(xscale="log", yscale="log", xlabel="quads in the build", ylabel="seconds",
-             title="kg build steps against size (log-log)")
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8)
-    time_png = out_dir / "scale-time.png"
-    figure.tight_layout()
-    figure.savefig(time_png, dpi=110)
+    time_png = _save_log_log(figure, axes, out_dir / "scale-time.png", "seconds", "kg build steps against size")
     figure, axes = plt.subplots(figsize=(7, 5))
     axes.plot(sizes, [r["build_peak_rss_mb"] for r in results], marker="o", label="kg build peak RSS")
     axes.plot(sizes, [max(r["serve"]["worker_rss_after_mb"]) for r in results], marker="s",
@@ -322,14 +316,17 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
     if all(r["oxigraph"] for r in results):
         axes.plot(sizes, [r["oxigraph"]["load_peak_rss_mb"] for r in results], marker="^", linestyle="--",
                   label="oxigraph load peak RSS")
-    axes.set(xscale="log", yscale="log", xlabel="quads in the build", ylabel="MB",
-             title="memory against size (log-log)")
+    memory_png = _save_log_log(figure, axes, out_dir / "scale-memory.png", "MB", "memory against size")
+    return [time_png, memory_png]
+
+
+def _save_log_log(figure, axes, path: Path, unit: str, title: str) -> Path:
+    axes.set(xscale="log", yscale="log", xlabel="quads in the build", ylabel=unit, title=f"{title} (log-log)")
     axes.grid(True, which="both", alpha=0.3)
     axes.legend(fontsize=8)
-    memory_png = out_dir / "scale-memory.png"
     figure.tight_layout()
-    figure.savefig(memory_png, dpi=110)
-    return [time_png, memory_png]
+    figure.savefig(path, dpi=110)
+    return path
 
 
 def serving_only(build_dir: Path, work: Path, repeat: int, page_repeat: int) -> int:

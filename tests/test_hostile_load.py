@@ -18,7 +18,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from attacks import (MEMORY_HOG, ONE_CLIENT, RUNAWAY, Endpoint, Idle, Probe, Runaway, Slowloris,  # noqa: E402
-                     SlowReaders, many_clients, measure)
+                     SlowReaders, many_clients, measure, tree_rss)
 
 SECONDS = 2.5  # per attack
 
@@ -88,24 +88,3 @@ def test_one_client_over_its_concurrency_gets_429_with_retry_after(server):
     assert outcome.statuses.get(429, 0) > 0
     probe = Probe(endpoint(server))
     assert probe.ask()[1] == 200
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            total += int((Path("/proc") / str(current) / "statm").read_text().split()[1]) * 4096
-        except (OSError, IndexError, ValueError):
-            pass
-        todo += children.get(current, [])
-    return total
