@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import os
 import socket
 import statistics
 import threading
@@ -290,6 +291,33 @@ def measure(endpoint: Endpoint, attack: Attack, seconds: float, interval: float 
 
 def tree_rss(pid: int) -> int:
     """Resident memory of a process and all its descendants, in bytes."""
+    total = 0
+    for current in process_tree(pid):
+        try:
+            total += int((Path("/proc") / str(current) / "statm").read_text().split()[1]) * 4096
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used by a process and all its live descendants, plus the
+    children they have waited for (a process that ended unreaped, or under SIGCHLD ignored, is lost)."""
+    total = 0
+    for current in process_tree(pid):
+        try:
+            fields = (Path("/proc") / str(current) / "stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / _TICKS
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and the pids of all its descendants alive now."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -298,12 +326,9 @@ def tree_rss(pid: int) -> int:
             except (OSError, IndexError, ValueError):
                 continue
             children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
-        try:
-            total += int((Path("/proc") / str(current) / "statm").read_text().split()[1]) * 4096
-        except (OSError, IndexError, ValueError):
-            pass
+        found.append(current)
         todo += children.get(current, [])
-    return total
+    return found

@@ -33,6 +33,7 @@ from urllib.parse import urlencode, urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from attacks import tree_cpu  # noqa: E402
 from bench_store import synthetic_ntriples  # noqa: E402
 
 SIMPLE = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10"
@@ -107,17 +108,25 @@ def wrk(url: str, duration: int, connections: int) -> dict:
     if "Non-2xx" in out:
         raise SystemExit(f"errors while loading {url}:\n{out}")
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
             "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}
 
 
-def alternating_rounds(targets: dict[str, str], rounds: int, duration: int, connections: int) -> dict[str, list[dict]]:
-    """`rounds` wrk runs of every target, one target after the other in each round (the machine's load moves:
-    each round sees every target under about the same load); each run with the 1-minute load average."""
+def alternating_rounds(targets: dict[str, tuple[str, int]], rounds: int, duration: int,
+                       connections: int) -> dict[str, list[dict]]:
+    """`rounds` wrk runs of every target (its URL and its server's pid), one target after the other in
+    each round (the machine's load moves: each round sees every target under about the same load); each
+    run with the 1-minute load average and the CPU time its server's whole process tree used per
+    request answered (user + system, from /proc): unlike req/s, that hardly depends on what else the
+    machine runs, so it predicts a quiet machine's throughput."""
     runs: dict[str, list[dict]] = {label: [] for label in targets}
     for _ in range(rounds):
-        for label, url in targets.items():
-            runs[label].append({**wrk(url, duration, connections), "load": os.getloadavg()[0]})
+        for label, (url, pid) in targets.items():
+            before = tree_cpu(pid)
+            result = wrk(url, duration, connections)
+            cpu = tree_cpu(pid) - before
+            runs[label].append({**result, "load": os.getloadavg()[0], "cpu_us": cpu / result["requests"] * 1e6})
     return runs
 
 
@@ -125,7 +134,8 @@ def median_rounds(runs: dict[str, list[dict]]) -> dict[str, dict]:
     """The median round of each target (by req/s), with the range of the load average and every round's req/s."""
     return {label: {**sorted(rs, key=lambda r: r["rps"])[len(rs) // 2],
                     "loads": (min(r["load"] for r in rs), max(r["load"] for r in rs)),
-                    "all": [r["rps"] for r in rs]}
+                    "all": [r["rps"] for r in rs],
+                    "cpu_us": sorted(r["cpu_us"] for r in rs)[len(rs) // 2]}
             for label, rs in runs.items()}
 
 
@@ -140,6 +150,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--triples", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
+    parser.add_argument("--no-before", action="store_true", help="leave out the pre-issue-15 server (quicker)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk (apt-get install wrk)")
@@ -159,29 +170,36 @@ BEFORE = ["--server", "gunicorn", "--engine", "embedded", "--workers", "2", "--t
 
 def run_all(data: Path, args, folder: Path) -> dict:
     """All servers up; rounds alternate between them so that background load hits all alike."""
-    hello_port, kg_port, cached_port, before_port, before_cached = free_ports(5)
+    hello_port, kg_port, cached_port, medium_port, before_port, before_cached = free_ports(6)
     kg_command = [sys.executable, "-m", "kg.cli", "serve", "--data", str(data)]
-    servers = [
-        start(hello_command(folder, hello_port), hello_port, "/"),
-        start([*kg_command, "--port", str(kg_port), "--response-cache-bytes", "0"], kg_port, "/sparql"),
-        start([*kg_command, "--port", str(cached_port)], cached_port, "/sparql"),
-        start([*kg_command, *BEFORE, "--port", str(before_port), "--response-cache-bytes", "0"], before_port,
-              "/sparql"),
-        start([*kg_command, *BEFORE, "--port", str(before_cached)], before_cached, "/sparql"),
-    ]
+    uncached = ["--response-cache-bytes", "0"]
     simple, medium = urlencode({"query": SIMPLE}), urlencode({"query": MEDIUM})
-    targets = {
-        "Flask hello world, gunicorn -w 2 (sync)": f"http://127.0.0.1:{hello_port}/",
-        f"kg simple SELECT LIMIT 10 (JSON), {UNCACHED}": f"http://127.0.0.1:{kg_port}/sparql?{simple}",
-        f"kg simple SELECT LIMIT 10 (JSON), {CACHED}": f"http://127.0.0.1:{cached_port}/sparql?{simple}",
-        f"kg SELECT 100 rows, ORDER BY (JSON), {UNCACHED}": f"http://127.0.0.1:{kg_port}/sparql?{medium}",
-        f"before: kg simple SELECT LIMIT 10, gunicorn gthread 2x4, {UNCACHED}":
-            f"http://127.0.0.1:{before_port}/sparql?{simple}",
-        f"before: kg simple SELECT LIMIT 10, gunicorn gthread 2x4, {CACHED}":
-            f"http://127.0.0.1:{before_cached}/sparql?{simple}",
+    # label: (port, command, path); each kg target has a server of its own, so that one target's
+    # rounds do not spend the per-client budget (wrk is one client) another target's rounds get.
+    plan = {
+        "Flask hello world, gunicorn -w 2 (sync)": (hello_port, hello_command(folder, hello_port), "/"),
+        f"kg simple SELECT LIMIT 10 (JSON), {UNCACHED}": (kg_port, [*kg_command, "--port", str(kg_port), *uncached],
+                                                          f"/sparql?{simple}"),
+        f"kg simple SELECT LIMIT 10 (JSON), {CACHED}": (cached_port, [*kg_command, "--port", str(cached_port)],
+                                                        f"/sparql?{simple}"),
+        f"kg SELECT 100 rows, ORDER BY (JSON), {UNCACHED}": (medium_port,
+                                                             [*kg_command, "--port", str(medium_port), *uncached],
+                                                             f"/sparql?{medium}"),
     }
+    if not args.no_before:
+        plan |= {
+            f"before: kg simple SELECT LIMIT 10, gunicorn gthread 2x4, {UNCACHED}":
+                (before_port, [*kg_command, *BEFORE, "--port", str(before_port), *uncached], f"/sparql?{simple}"),
+            f"before: kg simple SELECT LIMIT 10, gunicorn gthread 2x4, {CACHED}":
+                (before_cached, [*kg_command, *BEFORE, "--port", str(before_cached)], f"/sparql?{simple}"),
+        }
+    servers, targets = [], {}
     try:
-        for label, url in targets.items():
+        for label, (port, command, path) in plan.items():
+            server = start(command, port, "/" if path == "/" else "/sparql")
+            servers.append(server)
+            targets[label] = (f"http://127.0.0.1:{port}{path}", server.pid)
+        for label, (url, _) in targets.items():
             check_cache_label(label, url)
             wrk(url, 2, args.connections)  # warm-up
         runs = alternating_rounds(targets, args.rounds, args.duration, args.connections)
@@ -216,14 +234,20 @@ def report(results: dict, args) -> str:
         "\"uncached\": answer cache off (every request parsed, evaluated and serialized); "
         "\"cached\": the same query repeated, answered from the per-worker cache (X-Cache: hit).",
         "",
-        "| server / request | req/s | p50 ms | p99 ms | vs hello world | load avg (1 min) | req/s of each round |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "\"CPU µs/req\": CPU time (user + system) of the server's whole process tree per request, median "
+        "round; \"CPU vs hello\": hello world's CPU per request over this one's (what the req/s ratio tends "
+        "to on a quiet machine, where the CPU is the bound).",
+        "",
+        "| server / request | req/s | p50 ms | p99 ms | vs hello world | CPU µs/req | CPU vs hello | load avg (1 min) "
+        "| req/s of each round |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
+    hello_cpu = results["Flask hello world, gunicorn -w 2 (sync)"]["cpu_us"]
     for label, r in results.items():
         low, high = r["loads"]
         rounds = ", ".join(f"{rps:,.0f}" for rps in r["all"])
         lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / hello:.2f} "
-                     f"| {low:.1f}–{high:.1f} | {rounds} |")
+                     f"| {r['cpu_us']:.0f} | {hello_cpu / r['cpu_us']:.2f} | {low:.1f}–{high:.1f} | {rounds} |")
     return "\n".join(lines)
 
 
