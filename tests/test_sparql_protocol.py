@@ -431,6 +431,42 @@ def test_cached_answers_still_answer_conditional_requests(client):
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
 
 
+def test_a_repeated_request_gets_the_stored_response_with_every_header(client):
+    """The third identical GET is answered by StoredAnswers (no parsing): the same bytes and the
+    same headers as the full path's hit, security headers included, and a request id of its own."""
+    first, second, third = get(client, NAMES), get(client, NAMES), get(client, NAMES)
+    assert third.data == second.data == first.data
+    without_id = lambda r: sorted((k, v) for k, v in r.headers.items() if k != "X-Request-Id")  # noqa: E731
+    assert without_id(third) == without_id(second)
+    assert third.headers["X-Content-Type-Options"] == "nosniff" and third.headers["X-Cache"] == "hit"
+    assert len({r.headers["X-Request-Id"] for r in (first, second, third)}) == 3
+
+
+def test_stored_responses_follow_the_raw_request(client):
+    """Another Accept, another dataset, HEAD, a conditional request: each answered as the full path would."""
+    get(client, NAMES), get(client, NAMES)
+    csv = get(client, NAMES, headers={"Accept": "text/csv"})
+    assert csv.mimetype == "text/csv" and csv.get_data(as_text=True).splitlines() == ["name", "Alice", "Alicia", "Bob"]
+    query = "SELECT ?o WHERE { ?s ?p ?o }"
+    get(client, query), get(client, query)
+    only_g1 = get(client, query, **{"default-graph-uri": EX + "g1"})
+    assert json_values(only_g1, "o") == ["in g1"]
+    for _ in range(2):
+        head = client.head("/sparql", query_string={"query": NAMES})
+        assert head.status_code == 200 and head.data == b""
+        assert int(head.headers["Content-Length"]) == len(get(client, NAMES).data)
+    etag = get(client, NAMES).headers["ETag"]
+    assert get(client, NAMES, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_errors_and_volatile_answers_are_never_stored(client):
+    for _ in range(3):
+        assert get(client, "SELECT * WHERE {").status_code == 400
+    query = "SELECT (RAND() AS ?r) WHERE {}"
+    answers = [json_values(get(client, query), "r") for _ in range(3)]
+    assert len({tuple(a) for a in answers}) == 3
+
+
 def test_cache_keys_include_the_protocol_dataset(client):
     query = "SELECT ?o WHERE { ?s ?p ?o }"
     everything = get(client, query)

@@ -25,7 +25,7 @@ from .protocol_cache import ResultCache
 from .protocol_formats import GRAPH_FORMATS, RESULT_FORMATS
 from .service_description import ServiceDescription
 from .sparql import PATHS as SPARQL_PATHS
-from .sparql import SparqlEndpoint
+from .sparql import SparqlEndpoint, StoredAnswers
 from .sparql_page import SparqlPage
 from .state import AppState, PageRecords
 
@@ -67,7 +67,8 @@ def create_app(config: Config | None = None) -> Flask:
     site.init_app(app, engine, config.base)
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-    app.wsgi_app = errors.RequestIds(security.NoSniff(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app)))
+    app.wsgi_app = StoredAnswers(
+        errors.RequestIds(security.NoSniff(Router(SparqlEndpoint(state, SparqlPage(app, state)), app.wsgi_app))), state)
     return app
 
 

@@ -43,6 +43,9 @@ class Reply:
     headers: list[tuple[str, str]]
     body: bytes = b""
     on_close: Callable[[], None] | None = None  # run once the response has been sent
+    # Not None: a 200 to a GET/HEAD whose bytes depend on nothing but the raw request: kg.web.sparql
+    # keeps the response as sent under this key (stored_key) for StoredAnswers.
+    store_key: tuple | None = None
 
 
 @dataclass
@@ -82,9 +85,24 @@ def answer_query(call: Call, sparql: SparqlRequest) -> Reply:
     key = _cache_key(sparql, fmt) if cache.enabled and shape.repeatable else None
     cached = cache.get(key) if key is not None else None
     if cached is not None:
-        return result_reply(call, cached, fmt, etag, "hit")
-    return evaluated(call, query_job(config, sparql, shape, fmt), fmt, etag, cache=cache if cache.enabled else None,
-                     key=key)
+        reply = result_reply(call, cached, fmt, etag, "hit")
+    else:
+        reply = evaluated(call, query_job(config, sparql, shape, fmt), fmt, etag,
+                          cache=cache if cache.enabled else None, key=key)
+    if key is not None and reply.status == 200:
+        reply.store_key = stored_key(call.environ, dataset.etag)
+    return reply
+
+
+def stored_key(environ: dict, dataset_etag: str) -> tuple | None:
+    """The key a GET or HEAD's whole response is kept under (kg.web.sparql.StoredAnswers): the raw
+    query string (query, default-graph-uri, named-graph-uri, format, as sent) and Accept decide the
+    answer, over the dataset its ETag names; None for anything else (a POST, a conditional request:
+    those go the whole way)."""
+    method = environ["REQUEST_METHOD"]
+    if method not in ("GET", "HEAD") or "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+        return None
+    return ("sent", dataset_etag, method, environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT", ""))
 
 
 def query_job(config, sparql: SparqlRequest, shape, fmt: Format) -> QueryJob:

@@ -7,6 +7,10 @@ through negotiation, conditional requests and header building: only evaluation a
 serialization are skipped. Queries whose answer changes from one run to the next (RAND, NOW,
 UUID, STRUUID, BNODE) are not cached: kg.sparql_scan marks them.
 
+kg.web.sparql also keeps here, under the raw request (method, query string, Accept), the whole
+200 response it sent for a GET or HEAD, so that the same request again is answered with a
+dictionary look-up and no parsing at all (StoredAnswers).
+
 One cache per worker process, bounded in bytes, least recently used entries go first.
 """
 
@@ -26,7 +30,7 @@ LARGEST_SHARE = 8
 class ResultCache:
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, tuple[Serialized, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()  # request threads of one worker share it
 
@@ -42,8 +46,9 @@ class ResultCache:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, result: Serialized, key_bytes: int = 0) -> None:
-        size = len(result.body) + key_bytes
+    def put(self, key: Hashable, result, key_bytes: int = 0, size: int | None = None) -> None:
+        """Keep `result` (a Serialized, or anything whose `size` in bytes is given) under `key`."""
+        size = (len(result.body) if size is None else size) + key_bytes
         if size > self.max_bytes // LARGEST_SHARE:
             return
         with self._lock:

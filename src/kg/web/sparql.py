@@ -23,11 +23,12 @@ from werkzeug.wsgi import get_host
 from ..query_engine import READ_GRAPH, DatasetDescription, EngineUnavailable, QueryJob
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected
-from .errors import REQUEST_ID
+from .errors import REQUEST_ID, REQUEST_ID_HEADER, new_request_id
 from .protocol_answer import (CORS_HEADERS, Call, Reply, answer_query, client_copy_is_current, error_reply,
-                              evaluated, iri, limits, not_modified, result_reply)
+                              evaluated, iri, limits, not_modified, result_reply, stored_key)
 from .protocol_formats import NotAcceptable, negotiate
 from .protocol_request import SparqlRequest, read_request
+from .security import added_headers
 from .service_description import PREFIXES
 from .sparql_page import SparqlPage, prefers_html
 from .state import AppState
@@ -86,10 +87,41 @@ def _send(reply: Reply, call: Call, start_response):
     headers = list(reply.headers)
     if reply.status not in _NO_LENGTH:
         headers.append(("Content-Length", str(len(reply.body))))
+    head_only = call.method == "HEAD" or reply.status in _NO_LENGTH
+    if reply.store_key is not None:  # as StoredAnswers will send it again, whoever wraps us (hence X-Cache: hit)
+        sent = tuple(("X-Cache", "hit") if name == "X-Cache" else (name, value) for name, value in headers)
+        body = b"" if head_only else reply.body
+        call.state.answer_cache.put(reply.store_key, (sent + tuple(added_headers(headers)), body),
+                                    key_bytes=len(reply.store_key[3]), size=len(body) + 512)
     start_response(f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers)
-    body = _Body() if call.method == "HEAD" or reply.status in _NO_LENGTH else _Body((reply.body,))
+    body = _Body() if head_only else _Body((reply.body,))
     body.on_close = reply.on_close
     return body
+
+
+class StoredAnswers:
+    """The outermost WSGI layer: a GET or HEAD of /sparql that repeats, byte for byte, a request
+    answered 200 from a repeatable query (same query string, same Accept, no conditional headers:
+    protocol_answer.stored_key) gets the response sent then, from the answer cache, with a new
+    request id: a dictionary look-up instead of parsing, checking, negotiating and building headers
+    again. It carries every header the full path sends (CORS, validators, X-Cache: hit, nosniff by
+    kg.web.security). Like any cached answer it costs no evaluation, so no client budget is charged
+    (kg.web.admission). Everything else goes to `app`."""
+
+    def __init__(self, app, state: AppState):
+        self.app = app
+        self.cache = state.answer_cache
+        self.state = state
+
+    def __call__(self, environ, start_response):
+        if self.cache.enabled and environ.get("PATH_INFO") in PATHS:
+            key = stored_key(environ, self.state.dataset.etag)
+            sent = self.cache.get(key) if key is not None else None
+            if sent is not None:
+                headers, body = sent
+                start_response("200 OK", [*headers, (REQUEST_ID_HEADER, new_request_id())])
+                return [body] if body else []
+        return self.app(environ, start_response)
 
 
 class _Body(list):
