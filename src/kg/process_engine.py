@@ -43,22 +43,23 @@ import ctypes.util
 import heapq
 import itertools
 import logging
+import marshal
 import os
-import pickle
 import resource
+import select
 import signal
 import socket
 import struct
 import threading
 import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Callable
 
 import pyoxigraph as ox
 
-from .query_engine import (OVER_BUDGET, DataVersion, EmbeddedEngine, EngineBusy, EngineUnavailable, QueryJob,
-                           QueryOverMemory, QuerySyntaxError, QueryTimeout, dataset_arguments)
+from .query_engine import (OVER_BUDGET, DataVersion, DatasetDescription, EmbeddedEngine, EngineBusy,
+                           EngineUnavailable, QueryJob, QueryOverMemory, QuerySyntaxError, QueryTimeout,
+                           dataset_arguments)
 from .sparql_results import Serialized, serialize_result
 from .sparql_scan import QueryRejected, check_regexes
 
@@ -73,6 +74,17 @@ _TICK = 0.05  # seconds between two looks at a running query
 _WALL_FACTOR = 4  # a query running this many times long_after in wall time is heavy too (starved of CPU or not)
 _TICKS = os.sysconf("SC_CLK_TCK")
 _PAGE = resource.getpagesize()
+
+# The hand-over, one stream socket per evaluator: a job is its length (4 bytes) and a marshal of
+# plain values (query, default graphs, named graphs, query_has_from, base IRI, format key, row cap,
+# byte cap); a reply is _REPLY (body length, kind, truncated, retire, the evaluator's CPU seconds
+# so far) and its body: the serialized answer, or for an error its message in UTF-8. No pickling,
+# no multiprocessing layers: one write and, for an answer that fits, one read on each side.
+_JOB = struct.Struct("<I")
+_REPLY = struct.Struct("<QBBBd")
+_KINDS = ("ok", "syntax", "rejected", "memory", "unavailable", "error")
+_KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
+_READ = 262144  # bytes asked for per read
 
 
 @dataclass(frozen=True)
@@ -329,10 +341,12 @@ class _Waiter:
 class _Evaluator:
     """The engine's end of one evaluator process."""
 
-    __slots__ = ("pid", "conn", "retire", "demoted", "_rss", "cpu")
+    __slots__ = ("pid", "sock", "poller", "retire", "demoted", "_rss", "cpu")
 
-    def __init__(self, pid: int, conn: Connection):
-        self.pid, self.conn, self.retire, self.demoted = pid, conn, False, False
+    def __init__(self, pid: int, sock: socket.socket):
+        self.pid, self.sock, self.retire, self.demoted = pid, sock, False, False
+        self.poller = select.poll()
+        self.poller.register(sock, select.POLLIN)
         self.cpu = 0.0  # CPU seconds it had used when the current query started (it says after each)
         self._rss = self._resident()  # as forked
 
@@ -354,18 +368,32 @@ class _Evaluator:
         return cpu - self.cpu, self._resident() - self._rss
 
     def send(self, job: QueryJob) -> None:
-        self.conn.send_bytes(pickle.dumps((job.query, job.dataset, job.base_iri, job.output.key, job.limits),
-                                          protocol=5))
+        dataset, limits = job.dataset, job.limits
+        payload = marshal.dumps((job.query, dataset.default_graphs, dataset.named_graphs, dataset.query_has_from,
+                                 job.base_iri, job.output.key, limits.max_rows, limits.max_bytes))
+        self.sock.sendall(_JOB.pack(len(payload)) + payload)
 
     def wait(self, seconds: float) -> bool:
-        return self.conn.poll(seconds)
+        """True once the evaluator has answered (or ended), within `seconds`."""
+        return bool(self.poller.poll(max(0, int(seconds * 1000))))
 
     def receive(self):
+        """(kind, value, truncated, retire), or None if the evaluator ended without answering."""
         try:
-            *reply, self.cpu = pickle.loads(self.conn.recv_bytes())
-        except (EOFError, OSError):
+            data = self.sock.recv(_READ)
+            while len(data) < _REPLY.size:
+                more = self.sock.recv(_READ)
+                if not more:
+                    return None
+                data += more
+        except OSError:
             return None
-        return reply
+        length, code, truncated, retire, self.cpu = _REPLY.unpack_from(data)
+        body = _read_rest(self.sock, data, _REPLY.size, length)
+        if body is None:
+            return None
+        kind = _KINDS[code]
+        return kind, (body if kind == "ok" else body.decode("utf-8", "replace")), bool(truncated), bool(retire)
 
     def demote(self) -> None:
         if self.demoted:
@@ -382,7 +410,53 @@ class _Evaluator:
             os.kill(self.pid, signal.SIGKILL)
         except OSError:
             pass
-        self.conn.close()
+        self.sock.close()
+
+
+def _read_rest(sock: socket.socket, data: bytes, start: int, length: int) -> bytes | None:
+    """The `length` bytes of a message whose first bytes from `start` on are already in `data`
+    (None: the other side ended first)."""
+    have = len(data) - start
+    if have >= length:
+        return data[start:start + length] if start or have > length else data
+    buffer = bytearray(length)
+    buffer[:have] = memoryview(data)[start:]
+    view = memoryview(buffer)
+    try:
+        while have < length:
+            got = sock.recv_into(view[have:])
+            if not got:
+                return None
+            have += got
+    except OSError:
+        return None
+    return bytes(buffer)
+
+
+def _send_message(sock: socket.socket, header: bytes, body: bytes) -> None:
+    if len(body) <= _READ:
+        sock.sendall(header + body)  # one write
+    else:
+        sock.sendall(header)
+        sock.sendall(body)
+
+
+def _receive_job(sock: socket.socket):
+    """The next job's values, or None once the engine's end is closed."""
+    try:
+        data = sock.recv(_READ)
+        if not data:
+            return None
+        while len(data) < _JOB.size:
+            more = sock.recv(_READ)
+            if not more:
+                return None
+            data += more
+    except OSError:
+        return None
+    (length,) = _JOB.unpack_from(data)
+    payload = _read_rest(sock, data, _JOB.size, length)
+    return None if payload is None else marshal.loads(payload)
 
 
 # --- the zygote ------------------------------------------------------------------------------
@@ -417,7 +491,7 @@ class _Zygote:
         if len(message) != 8 or not fds:
             raise RuntimeError("the query evaluators' zygote has stopped")
         (pid,) = struct.unpack("q", message)
-        return _Evaluator(pid, Connection(fds[0]))
+        return _Evaluator(pid, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=fds[0]))
 
     def close(self) -> None:
         self.sock.close()  # the zygote sees EOF and exits; its evaluators see theirs
@@ -462,15 +536,14 @@ def _zygote_main(sock: socket.socket, open_store: Callable[[], ox.Store], open_i
         if pid == 0:
             sock.close()
             ours.close()
-            _run_child(lambda: _evaluator_main(Connection(theirs.detach()), store or open_store, memory_budget,
-                                               formats))
+            _run_child(lambda: _evaluator_main(theirs, store or open_store, memory_budget, formats))
         theirs.close()
         socket.send_fds(sock, [struct.pack("q", pid)], [ours.fileno()])
         ours.close()
 
 
 # --- an evaluator ----------------------------------------------------------------------------
-def _evaluator_main(conn: Connection, store, memory_budget: int, formats: dict) -> None:
+def _evaluator_main(sock: socket.socket, store, memory_budget: int, formats: dict) -> None:
     """Answer jobs on one thread with a large stack (the main thread's is only 8 MB). `store`: the
     zygote's (in memory), or the function that opens an on-disk one here, before the memory budget
     is set (its caches are the evaluator's own, not the query's)."""
@@ -485,46 +558,52 @@ def _evaluator_main(conn: Connection, store, memory_budget: int, formats: dict) 
     threading.stack_size(_EVALUATOR_STACK)
     budget_base = _address_space() + _EVALUATOR_STACK
     resource.setrlimit(resource.RLIMIT_AS, (budget_base + memory_budget, resource.RLIM_INFINITY))
-    evaluator = threading.Thread(target=_answer_jobs, args=(conn, store, memory_budget, formats, budget_base))
+    evaluator = threading.Thread(target=_answer_jobs, args=(sock, store, memory_budget, formats, budget_base))
     evaluator.start()
     evaluator.join()
 
 
-def _answer_jobs(conn: Connection, store: ox.Store, memory_budget: int, formats: dict, budget_base: int) -> None:
+def _answer_jobs(sock: socket.socket, store: ox.Store, memory_budget: int, formats: dict, budget_base: int) -> None:
     while True:
-        try:
-            message = conn.recv_bytes()
-        except (EOFError, OSError):
+        job = _receive_job(sock)
+        if job is None:
             return
-        query, dataset, base_iri, key, limits = pickle.loads(message)
+        query, default_graphs, named_graphs, query_has_from, base_iri, key, max_rows, max_bytes = job
         retire = False
         if isinstance(store, _Unavailable):
-            reply, retire = ("unavailable", store.reason, False), True
-            conn.send_bytes(pickle.dumps((*reply, retire, time.process_time()), protocol=5))
+            _reply(sock, "unavailable", store.reason.encode(), False, True)
             return
         try:
             check_regexes(query)
-            result = store.query(query, base_iri=base_iri, **dataset_arguments(dataset))
-            answer = serialize_result(result, formats[key], limits.max_rows, limits.max_bytes)
-            reply = ("ok", answer.body, answer.truncated)
+            dataset = DatasetDescription(default_graphs, named_graphs, query_has_from)
+            arguments = dataset_arguments(dataset)
+            result = store.query(query, base_iri=base_iri, **arguments)
+            answer = serialize_result(result, formats[key], max_rows, max_bytes,
+                                      again=lambda: store.query(query, base_iri=base_iri, **arguments))
+            kind, body, truncated = "ok", answer.body, answer.truncated
         except SyntaxError as exc:
-            reply = ("syntax", str(exc), False)
+            kind, body, truncated = "syntax", str(exc).encode(), False
         except QueryRejected as exc:
-            reply = ("rejected", exc.message, False)
+            kind, body, truncated = "rejected", exc.message.encode(), False
         except MemoryError:
-            reply, retire = ("memory", "", False), True
+            kind, body, truncated, retire = "memory", b"", False, True
         except Exception as exc:  # a failure of this query: the engine reports it, the evaluator stays
-            reply = ("error", f"{type(exc).__name__}: {exc}", False)
+            kind, body, truncated = "error", f"{type(exc).__name__}: {exc}".encode("utf-8", "replace"), False
         result = answer = None
-        if reply[0] == "ok" and len(reply[1]) > _TRIM_AFTER_BYTES or reply[0] != "ok":
+        if kind != "ok" or len(body) > _TRIM_AFTER_BYTES:
             _trim()
             retire = retire or _address_space() - budget_base > memory_budget // 2
         try:
-            conn.send_bytes(pickle.dumps((*reply, retire, time.process_time()), protocol=5))
+            _reply(sock, kind, body, truncated, retire)
         except (OSError, MemoryError):
             return
         if retire:
             return
+
+
+def _reply(sock: socket.socket, kind: str, body: bytes, truncated: bool, retire: bool) -> None:
+    header = _REPLY.pack(len(body), _KIND_CODE[kind], truncated, retire, time.process_time())
+    _send_message(sock, header, body)
 
 
 class _Unavailable:
