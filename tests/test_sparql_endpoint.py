@@ -186,7 +186,8 @@ def test_protocol_errors_are_logged_with_the_request_id(make_app, caplog):
 
 
 if __name__ == "__main__":  # re-record the golden answers (read the diff before committing it)
-    def make(*data, **settings):
+    def make(*data, **settings):  # as conftest's make_app: the embedded engine
+        settings.setdefault("engine", "embedded")
         return create_app(from_env(environ={}, data_files=tuple(DataFile.parse(str(d)) for d in data), **settings))
 
     recorded = {f"{cors}:{name}": answers(make, name, cors) for cors in (True, False) for name in CASES}

@@ -180,7 +180,8 @@ class EmbeddedEngine:
         def work() -> Serialized:
             check_regexes(query)
             result = store.query(query, base_iri=job.base_iri, **arguments)
-            return serialize_result(result, output, limits.max_rows, limits.max_bytes)
+            return serialize_result(result, output, limits.max_rows, limits.max_bytes,
+                                    again=lambda: store.query(query, base_iri=job.base_iri, **arguments))
 
         try:
             return self._pool.run(work, limits.timeout)
