@@ -158,8 +158,10 @@ class ProcessEngine:
 
     # QueryEngine
     def evaluate(self, job: QueryJob) -> Serialized:
-        self._spent.cpu = None
+        self._spent.cpu = 0.0  # refused while waiting for an evaluator (EngineBusy): it used nothing
         evaluator = self._acquire(job.priority)
+        if job.on_start is not None:
+            job.on_start()
         before = evaluator.cpu
         try:
             reply = self._run(evaluator, job)

@@ -24,9 +24,9 @@ that they work on either engine without holding a pyoxigraph Store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Mapping, Protocol
+from typing import Callable, Mapping, Protocol
 
 import pyoxigraph as ox
 
@@ -119,6 +119,8 @@ class QueryJob:
     output: object  # a kg.web.protocol_formats.Format: .key, .results (SELECT/ASK) or .rdf (graphs)
     limits: Limits
     priority: float = 0.0  # when queries wait for an evaluator, lower goes first (kg.web.admission)
+    # Called when evaluation starts (an evaluator has taken the job): kg.web.admission's clock.
+    on_start: Callable[[], None] | None = field(default=None, compare=False)
 
 
 #: A job priority from here up: its client is over its query-time budget (kg.web.admission) and
@@ -174,6 +176,8 @@ class EmbeddedEngine:
         self._get_store = lambda: store
 
     def evaluate(self, job: QueryJob) -> Serialized:
+        if job.on_start is not None:
+            job.on_start()
         arguments = dataset_arguments(job.dataset)
         store, query, limits, output = self.store, job.query, job.limits, job.output
 

@@ -90,6 +90,8 @@ class StoreEngine:
     # -- the protocol ---------------------------------------------------------------------------
     def evaluate(self, job: QueryJob) -> Serialized:
         started = time.monotonic()
+        if job.on_start is not None:
+            job.on_start()
         self._check_syntax(job)
         release = self.release()
         default, named = self._dataset(job, release)

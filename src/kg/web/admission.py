@@ -6,7 +6,9 @@ As the Wikidata Query Service does, every client (its IP address as the server s
 - a query-time budget: at most `client_query_seconds` of evaluation time within any
   `client_window` seconds: the CPU time its queries used in their evaluators where the engine
   can tell (as WDQS counts processing time; waiting and moving bytes are not the client's), else
-  wall time; time still running counts as it passes, in wall time. Over it, the client gets 429
+  wall time; time still running counts as it passes, in wall time, from the moment its evaluation
+  starts (`Ticket.start`, called by the engine once an evaluator is free: time waiting in the
+  engine's queue is not the client's either, and a query refused there costs nothing). Over it, the client gets 429
   with Retry-After whenever its query would take an evaluator someone else could use (none is
   idle); while evaluators stand idle it is still served, last in line and at the lowest CPU
   priority (OVER_BUDGET), so a busy but harmless client is slowed, not refused, on an idle server.
@@ -34,19 +36,27 @@ class TooManyRequests(Exception):
 
 
 class Ticket:
-    __slots__ = ("priority", "charged")
+    __slots__ = ("priority", "charged", "started")
 
-    def __init__(self):
+    def __init__(self, started: float | None):
         self.priority = 0.0
         self.charged: float | None = None
+        self.started = started  # when its evaluation started (None: not yet, it waits for an evaluator)
+
+    def start(self) -> None:
+        """Its evaluation starts now: from here on its time counts."""
+        self.started = time.monotonic()
 
     def charge(self, seconds: float | None) -> None:
         self.charged = seconds
 
+    def running_for(self, now: float) -> float:
+        return 0.0 if self.started is None else now - self.started
+
 
 @dataclass
 class _Client:
-    running: list[float] = field(default_factory=list)  # start times of its queries in evaluation
+    running: list[Ticket] = field(default_factory=list)  # its queries admitted and not finished
     spent: deque = field(default_factory=deque)  # (end time, seconds) of finished ones, oldest first
     total: float = 0.0  # the sum of `spent`'s seconds
 
@@ -65,22 +75,24 @@ class ClientBudgets:
         return self.concurrency > 0 or self.query_seconds > 0
 
     @contextmanager
-    def admit(self, client: str, spare_capacity: bool = False):
+    def admit(self, client: str, spare_capacity: bool = False, queued: bool = False):
         """Count one evaluation for `client`; TooManyRequests if it is over a limit. Yields a
         Ticket: its `priority` for kg.query_engine.QueryJob (the seconds the client used recently,
         OVER_BUDGET more when it is over its budget but `spare_capacity` lets it in anyway); call
-        `charge(seconds)` to count the query's CPU seconds instead of its wall time."""
-        ticket = Ticket()
+        `charge(seconds)` to count the query's CPU seconds instead of its wall time. `queued`: its
+        time counts only from `ticket.start()` on (the engine calls it when an evaluator takes the
+        query), not from admission."""
+        now = time.monotonic()
+        ticket = Ticket(None if queued else now)
         if not self.enabled:
             yield ticket
             return
-        now = time.monotonic()
         with self._lock:
             record = self._clients.get(client)
             if record is None:
                 record = self._clients[client] = _Client()
             used = self._check(record, now, spare_capacity)
-            record.running.append(now)
+            record.running.append(ticket)
             if now >= self._next_sweep:
                 self._sweep(now)
         ticket.priority = used + OVER_BUDGET if self.query_seconds > 0 and used >= self.query_seconds else used
@@ -88,9 +100,9 @@ class ClientBudgets:
             yield ticket
         finally:
             end = time.monotonic()
-            cost = end - now if ticket.charged is None else ticket.charged
+            cost = ticket.running_for(end) if ticket.charged is None else ticket.charged
             with self._lock:
-                record.running.remove(now)
+                record.running.remove(ticket)
                 record.spent.append((end, cost))
                 record.total += cost
 
@@ -98,7 +110,7 @@ class ClientBudgets:
         spent = record.spent
         while spent and spent[0][0] <= now - self.window:
             record.total -= spent.popleft()[1]
-        return max(0.0, record.total) + sum(now - start for start in record.running)
+        return max(0.0, record.total) + sum(ticket.running_for(now) for ticket in record.running)
 
     def _check(self, record: _Client, now: float, spare_capacity: bool) -> float:
         if self.concurrency > 0 and len(record.running) >= self.concurrency:

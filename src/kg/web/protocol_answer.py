@@ -177,9 +177,9 @@ def admitted_evaluation(call: Call, job: QueryJob) -> Serialized:
     to them: every evaluation a request asks for goes through here (the protocol and the HTML page)."""
     client = call.environ.get("REMOTE_ADDR") or "-"
     engine = call.state.engine
-    with call.state.budgets.admit(client, engine.has_spare_capacity()) as ticket:
+    with call.state.budgets.admit(client, engine.has_spare_capacity(), queued=True) as ticket:
         try:
-            return engine.evaluate(dataclasses.replace(job, priority=ticket.priority) if ticket.priority else job)
+            return engine.evaluate(dataclasses.replace(job, priority=ticket.priority, on_start=ticket.start))
         finally:
             ticket.charge(engine.cpu_seconds())
 
