@@ -99,3 +99,13 @@ def test_the_sink_stops_the_serializer_at_the_caps(store):
         with pytest.raises(Exception):
             big.query("SELECT * WHERE { ?s ?p ?o }").serialize(sink, ox.QueryResultsFormat.JSON)
         assert sink.size < 40_000
+
+
+def test_rdf_star_terms_are_not_counted_as_rows():
+    store = ox.Store()
+    query = ('SELECT ?x ?y WHERE { VALUES ?n { 1 2 3 } BIND(<<( <http://a> <http://b> ?n )>> AS ?x) '
+             'BIND(<<( <http://a> <http://b> <<( <http://a> <http://b> ?n )>> )>> AS ?y) }')
+    for max_rows in (2, 3):
+        rows, native = both(store, query, JSON, max_rows=max_rows)
+        assert native == rows and native.truncated is (max_rows == 2)
+        assert len(json.loads(native.body)["results"]["bindings"]) == max_rows

@@ -61,18 +61,18 @@ def serialize_result(result, fmt, max_rows: int, max_bytes: int, again=None) -> 
 
 # --- pyoxigraph's serializer, counted -------------------------------------------------------
 # How a row begins in pyoxigraph's output, where that cannot be mistaken for text inside a value:
-# - JSON: `[` or `,`, then `{"NAME":{"type":"` (inside a JSON string every `"` is escaped, and a
-#   value's closing quote is followed by `}` or `,`, never by a name and `":{"type":"`). A row with
-#   no binding at all is `{}`, which a string may also contain: `{}` is counted as a possible row.
+# - JSON: `{"NAME":{"type":"` (inside a JSON string every `"` is escaped, and a value's closing
+#   quote is followed by `}` or `,`, never by `":{"type":"`); the same shape also opens the value
+#   of an RDF-star triple term, `"value":{"subject":{"type":"`, which is subtracted. A row with no
+#   binding at all is `{}`, which a string may also contain: each `{}` counts as a possible row.
 # - XML: `<result>` (text and attribute values have `<` escaped).
-# CSV and TSV are written here (a quoted CSV value may hold a raw line break; pyoxigraph's TSV
-# writes numbers in their short form, this writer in full).
-_JSON_ROW = re.compile(rb'[\[,]\{"[^"]*":\{"type":"')
+_JSON_ROW = re.compile(rb'\{"[^"]*":\{"type":"')  # a literal prefix: searched fast
+_JSON_TRIPLE_VALUE = b'"value":{"subject":{"type":"'
 _NATIVE_ROWS = {
-    "json": lambda chunk: (len(_JSON_ROW.findall(chunk)), chunk.count(b"{}")),
-    "xml": lambda chunk: (chunk.count(b"<result>"), 0),
+    "json": lambda chunk: len(_JSON_ROW.findall(chunk)) - chunk.count(_JSON_TRIPLE_VALUE),
+    "xml": lambda chunk: chunk.count(b"<result>"),
 }
-_HEADER_LINES = {"json": 0, "xml": 0}
+_MAYBE_ROWS = {"json": lambda body: body.count(b"{}"), "xml": lambda body: 0}
 
 
 class _OverCap(Exception):
@@ -82,12 +82,13 @@ class _OverCap(Exception):
 class NativeRows:
     """A file-like sink for pyoxigraph's serializer that keeps the bytes and counts the rows as
     they come (chunks of 8 KB): over `max_rows` rows for sure, or over `max_bytes`, it raises
-    _OverCap, which stops the serializer there. Rows split between two chunks are missed by the
-    running count (so it never counts too many); the whole answer is counted again at the end."""
+    _OverCap, which stops the serializer there. A row start split between two chunks is missed by
+    the running count, and a triple term's split one may count once too often: so the running count
+    allows one row more per chunk; the whole answer is counted again, exactly, at the end."""
 
     def __init__(self, key: str, max_rows: int, max_bytes: int):
         self.count = _NATIVE_ROWS[key]
-        self.limit = max_rows + _HEADER_LINES[key]
+        self.max_rows = max_rows
         self.max_bytes = max_bytes
         self.chunks: list[bytes] = []
         self.size = 0
@@ -98,10 +99,10 @@ class NativeRows:
         self.size += len(chunk)
         if self.size > self.max_bytes:
             raise _OverCap
-        self.rows += self.count(chunk)[0]
-        if self.rows > self.limit:
-            raise _OverCap
+        self.rows += self.count(chunk)
         self.chunks.append(chunk)
+        if self.rows > self.max_rows + len(self.chunks):
+            raise _OverCap
         return len(chunk)
 
     def flush(self) -> None:
@@ -117,8 +118,7 @@ def _native_rows(result, fmt, max_rows: int, max_bytes: int) -> bytes | None:
     except _OverCap:
         return None
     body = b"".join(sink.chunks)
-    rows, maybe = _NATIVE_ROWS[fmt.key](body)
-    if rows + maybe - _HEADER_LINES[fmt.key] > max_rows:
+    if _NATIVE_ROWS[fmt.key](body) + _MAYBE_ROWS[fmt.key](body) > max_rows:
         return None
     if fmt.key == "xml" and body.startswith(_XML_DECLARATION):  # laid out as the row writer lays it out
         return _XML_DECLARATION + b"\n" + body[len(_XML_DECLARATION):] + b"\n"

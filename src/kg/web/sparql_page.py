@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, render_template
@@ -50,7 +50,12 @@ def prefers_html(environ: dict, sparql: SparqlRequest) -> bool:
         return False
     if sparql.format_params:
         return sparql.format_params[0] in HTML_FORMAT_NAMES
-    accept = parse_accept_header(environ.get("HTTP_ACCEPT"), MIMEAccept)
+    return _accept_prefers_html(environ.get("HTTP_ACCEPT") or "")
+
+
+@lru_cache(maxsize=512)  # clients send the same few Accept headers (as kg.web.protocol_formats.negotiate)
+def _accept_prefers_html(header: str) -> bool:
+    accept = parse_accept_header(header or None, MIMEAccept)
     html = max((q for value, q in accept if value.split(";")[0].strip().lower() in HTML_TYPES), default=0)
     protocol = max((q for value, q in accept if value.split(";")[0].strip().lower() in PROTOCOL_TYPES), default=0)
     return html > 0 and html > protocol
