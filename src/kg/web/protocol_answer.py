@@ -8,7 +8,6 @@ answer reused; evaluation itself is the query engine's (kg.query_engine).
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -179,7 +178,8 @@ def admitted_evaluation(call: Call, job: QueryJob) -> Serialized:
     engine = call.state.engine
     with call.state.budgets.admit(client, engine.has_spare_capacity(), queued=True) as ticket:
         try:
-            return engine.evaluate(dataclasses.replace(job, priority=ticket.priority, on_start=ticket.start))
+            return engine.evaluate(QueryJob(job.query, job.dataset, job.base_iri, job.output, job.limits,
+                                            ticket.priority, ticket.start))  # built directly: replace() costs 4x
         finally:
             ticket.charge(engine.cpu_seconds())
 

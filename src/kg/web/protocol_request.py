@@ -172,9 +172,9 @@ def _parse_params(raw: bytes, where: str) -> list[tuple[str, str]]:
         return []
     params = []
     try:
-        for field in raw.split(b"&"):
-            if field:
-                name, _, value = field.partition(b"=")
+        for pair in raw.split(b"&"):
+            if pair:
+                name, _, value = pair.partition(b"=")
                 params.append((unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8"),
                                unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")))
     except UnicodeDecodeError:
