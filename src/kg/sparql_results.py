@@ -40,19 +40,20 @@ def serialize_result(result, fmt, max_rows: int, max_bytes: int, again=None) -> 
     """Any pyoxigraph query result in `fmt` (a protocol_formats.Format).
 
     `again`: a function giving the same result anew (the query evaluated again). With it, SELECT
-    answers in JSON, XML and TSV are written by pyoxigraph's own serializer, several times faster
+    answers in JSON and XML are written by pyoxigraph's own serializer, several times faster
     than row by row here, while their rows and bytes are counted as they are written (NativeRows);
-    an answer that turns out to be over a cap is stopped there and evaluated again, to be written
-    row by row and cut where it must be (the rare case: it costs a second evaluation)."""
+    an answer over a cap is stopped there and cut at the last row that fits, the note put in as the
+    row writer puts it. Only where rows cannot be told apart for sure (JSON rows with no binding,
+    `{}`, near the cap) is the query evaluated again and written row by row."""
     if isinstance(result, ox.QueryBoolean):
         if fmt.results is None:
             raise TypeError("an ASK result needs a results format")
         return Serialized(result.serialize(format=fmt.results))
     if isinstance(result, ox.QuerySolutions):
         if again is not None and fmt.key in _NATIVE_ROWS:
-            body = _native_rows(result, fmt, max_rows, max_bytes)
-            if body is not None:
-                return Serialized(body)
+            answer = _native_rows(result, fmt, max_rows, max_bytes)
+            if answer is not None:
+                return answer
             result = again()
         writer = _ROW_WRITERS[fmt.key]
         return _write_rows(writer, [v.value for v in result.variables], result, max_rows, max_bytes)
@@ -109,22 +110,61 @@ class NativeRows:
         pass
 
 
-def _native_rows(result, fmt, max_rows: int, max_bytes: int) -> bytes | None:
-    """pyoxigraph's serialization of `result`, if it is within both caps; None if it is not (or
-    might not be: an answer with `{}` somewhere, near the row cap)."""
+def _native_rows(result, fmt, max_rows: int, max_bytes: int) -> Serialized | None:
+    """pyoxigraph's serialization of `result`, cut at the caps; None where it cannot be cut for
+    sure (an answer with `{}` somewhere, over or near the row cap)."""
     sink = NativeRows(fmt.key, max_rows, max_bytes)
     try:
         result.serialize(sink, fmt.results)
     except _OverCap:
-        return None
+        return _cut(fmt.key, b"".join(sink.chunks), max_rows, max_bytes)
     body = b"".join(sink.chunks)
     if _NATIVE_ROWS[fmt.key](body) + _MAYBE_ROWS[fmt.key](body) > max_rows:
-        return None
+        return _cut(fmt.key, body, max_rows, max_bytes)
     if fmt.key == "xml" and body.startswith(_XML_DECLARATION):  # laid out as the row writer lays it out
-        return _XML_DECLARATION + b"\n" + body[len(_XML_DECLARATION):] + b"\n"
-    return body + b"\n" if fmt.key == "json" else body
+        return Serialized(_XML_DECLARATION + b"\n" + body[len(_XML_DECLARATION):] + b"\n")
+    return Serialized(body + b"\n" if fmt.key == "json" else body)
 
 
+def _cut(key: str, body: bytes, max_rows: int, max_bytes: int) -> Serialized | None:
+    """The answer `body` begins (pyoxigraph's output, stopped over a cap, or complete but over the
+    row cap) cut as the row writer cuts: at most `max_rows` complete rows, the whole within
+    `max_bytes` bytes, the note in the head (JSON: "truncated" and "message"; XML: a comment).
+    None if rows cannot be told apart for sure (JSON `{}`) or the head is not where expected."""
+    note = truncation_note(max_rows, max_bytes)
+    if key == "json":
+        if b"{}" in body:
+            return None
+        opening = b'"results":{"bindings":['
+        at = body.find(opening)
+        if at < 0:
+            return None
+        first = at + len(opening)
+        head = body[:at] + b'"truncated":true,"message":' + encode_basestring(note).encode() + b"," + body[at:first]
+        tail, separator = b"]}}\n", 1  # rows are joined by a comma
+        starts = [m.start() for m in _JSON_ROW.finditer(body, first)
+                  if not body.endswith(b'"value":', 0, m.start())]  # a triple term's value, not a row
+    else:
+        opening, sparql = body.find(b"<results>"), body.find(b"<sparql")
+        if opening < 0 or sparql < 0 or not body.startswith(_XML_DECLARATION):
+            return None
+        first, sparql_end = opening + len(b"<results>"), body.index(b">", sparql) + 1
+        head = (_XML_DECLARATION + b"\n" + body[len(_XML_DECLARATION):sparql_end] + f"<!-- {note} -->".encode()
+                + body[sparql_end:first])
+        tail, separator = b"</results></sparql>\n", 0
+        starts = [m.start() for m in _XML_RESULT.finditer(body, first)]
+    if starts and starts[0] != first:
+        return None
+    # Row k is body[starts[k]:starts[k + 1] - separator]; the last one found may be unfinished.
+    room = max_bytes - len(head) - len(tail)
+    kept = 0
+    while kept < min(max_rows, len(starts) - 1) and starts[kept + 1] - separator - first <= room:
+        kept += 1
+    rows = body[first:starts[kept] - separator] if kept else b""
+    return Serialized(head + rows + tail, True)
+
+
+_XML_RESULT = re.compile(rb"<result>")
 _XML_DECLARATION = b'<?xml version="1.0"?>'
 
 
