@@ -13,7 +13,7 @@ Request ids are given by `RequestIds`, the outermost WSGI layer: it puts the id 
 from __future__ import annotations
 
 import logging
-import os
+import random
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -50,8 +50,10 @@ class RequestIds:
 
 
 def new_request_id() -> str:
-    """16 random hex digits (what uuid4().hex[:16] gave, in one call)."""
-    return os.urandom(8).hex()
+    """16 random hex digits, for telling requests apart in the logs (not a secret): from `random`,
+    which is reseeded in every forked child (workers never share a sequence), without the system
+    call os.urandom or uuid4 make, which measured as a tenth of the front's Python time per query."""
+    return f"{random.getrandbits(64):016x}"
 
 
 def request_id() -> str:
