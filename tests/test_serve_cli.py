@@ -176,3 +176,11 @@ def test_a_port_in_use_is_a_clear_error(tmp_path):
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_granian_workers_take_the_cpu_fewest_siblings_are_on():
+    from kg.web.server import choose_cpu
+
+    assert [choose_cpu([0, 1], [], rank) for rank in (0, 1)] == [0, 1]  # started at once: by rank
+    assert choose_cpu([0, 1], [0], 0) == 1 and choose_cpu([0, 1], [1], 1) == 0  # a replacement: the free CPU
+    assert choose_cpu([0, 1], [0, 1], 2) == 0  # more workers than CPUs: round robin

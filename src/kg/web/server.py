@@ -34,7 +34,14 @@ log = logging.getLogger("kg.serve")
 def run(config: Config, app) -> None:
     """Serve `app` with the server `config.server` names, until stopped."""
     if config.server == "granian":
-        granian_server(config).serve(target_loader=lambda target: _in_worker(app), wrap_loader=True)
+        pin = config.pin_workers and config.workers >= len(_cpus()) > 1
+
+        def load(target):
+            if pin:
+                _pin_granian_worker()
+            return _in_worker(app)
+
+        granian_server(config).serve(target_loader=load, wrap_loader=True)
     else:
         options = gunicorn_options(config)
         previous = options.get("post_fork")
@@ -126,6 +133,42 @@ def _choose_cpu(server, worker) -> None:
 
 def _pin_to_chosen_cpu(server, worker) -> None:
     os.sched_setaffinity(0, {worker.kg_cpu})
+
+
+# granian forks its workers itself and tells them nothing of their place: a worker, just forked and
+# before its evaluators (which inherit its CPU: every query crossing stays on one CPU), takes the
+# CPU fewest of its live sibling workers are pinned to; siblings still unpinned (started at the same
+# moment) are told apart by their rank in pid order.
+def _pin_granian_worker() -> None:
+    me, parent = os.getpid(), os.getppid()
+    siblings = sorted(pid for pid in _children(parent))
+    pinned = []
+    for pid in siblings:
+        if pid != me:
+            try:
+                cpus = os.sched_getaffinity(pid)
+            except OSError:
+                continue
+            if len(cpus) == 1:
+                pinned.append(next(iter(cpus)))
+    cpu = choose_cpu(_cpus(), pinned, siblings.index(me) if me in siblings else 0)
+    os.sched_setaffinity(0, {cpu})
+
+
+def choose_cpu(cpus: list[int], taken: list[int], rank: int) -> int:
+    """The CPU for a new worker: one of those the fewest workers are pinned to (`taken`: one entry per
+    pinned worker), the `rank`-th of them (round robin) when several tie."""
+    fewest = min(taken.count(cpu) for cpu in cpus)
+    candidates = [cpu for cpu in cpus if taken.count(cpu) == fewest]
+    return candidates[rank % len(candidates)]
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except OSError:
+        return []
 
 
 class GunicornServer(BaseApplication):
