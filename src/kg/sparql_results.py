@@ -118,8 +118,12 @@ def _native_rows(result, fmt, max_rows: int, max_bytes: int) -> Serialized | Non
         result.serialize(sink, fmt.results)
     except _OverCap:
         return _cut(fmt.key, b"".join(sink.chunks), max_rows, max_bytes)
-    body = b"".join(sink.chunks)
-    if _NATIVE_ROWS[fmt.key](body) + _MAYBE_ROWS[fmt.key](body) > max_rows:
+    if len(sink.chunks) == 1:  # the usual small answer: counted exactly as it was written
+        body, rows = sink.chunks[0], sink.rows
+    else:
+        body = b"".join(sink.chunks)
+        rows = _NATIVE_ROWS[fmt.key](body)
+    if rows + _MAYBE_ROWS[fmt.key](body) > max_rows:
         return _cut(fmt.key, body, max_rows, max_bytes)
     if fmt.key == "xml" and body.startswith(_XML_DECLARATION):  # laid out as the row writer lays it out
         return Serialized(_XML_DECLARATION + b"\n" + body[len(_XML_DECLARATION):] + b"\n")
