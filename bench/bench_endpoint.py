@@ -27,6 +27,7 @@ import http.client
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -109,12 +110,16 @@ def cache_headers(url: str) -> set[str | None]:
 
 
 def wrk(url: str, duration: int, connections: int) -> dict:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wrk_cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if "Non-2xx" in out:
         raise SystemExit(f"errors while loading {url}:\n{out}")
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+            "wrk_cpu": wrk_cpu,
             "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}
 
@@ -132,7 +137,8 @@ def alternating_rounds(targets: dict[str, tuple[str, int]], rounds: int, duratio
             before = tree_cpu(pid)
             result = wrk(url, duration, connections)
             cpu = tree_cpu(pid) - before
-            runs[label].append({**result, "load": os.getloadavg()[0], "cpu_us": cpu / result["requests"] * 1e6})
+            runs[label].append({**result, "load": os.getloadavg()[0], "cpu_us": cpu / result["requests"] * 1e6,
+                                "wrk_us": result["wrk_cpu"] / result["requests"] * 1e6})
     return runs
 
 
@@ -141,7 +147,8 @@ def median_rounds(runs: dict[str, list[dict]]) -> dict[str, dict]:
     return {label: {**sorted(rs, key=lambda r: r["rps"])[len(rs) // 2],
                     "loads": (min(r["load"] for r in rs), max(r["load"] for r in rs)),
                     "all": [r["rps"] for r in rs],
-                    "cpu_us": sorted(r["cpu_us"] for r in rs)[len(rs) // 2]}
+                    "cpu_us": sorted(r["cpu_us"] for r in rs)[len(rs) // 2],
+                    "wrk_us": sorted(r["wrk_us"] for r in rs)[len(rs) // 2]}
             for label, rs in runs.items()}
 
 
@@ -248,19 +255,22 @@ def report(results: dict, args) -> str:
         "\"cached\": the same query repeated, answered from the per-worker cache (X-Cache: hit).",
         "",
         "\"CPU µs/req\": CPU time (user + system) of the server's whole process tree per request, median "
-        "round; \"CPU vs hello\": hello world's CPU per request over this one's (what the req/s ratio tends "
-        "to on a quiet machine, where the CPU is the bound).",
+        "round; \"CPU vs hello\": hello world's CPU per request over this one's; \"quiet-machine estimate\": "
+        "the same with wrk's own CPU per request added to each side (on a quiet 2-core machine the two "
+        "cores are the bound, shared by the server and wrk).",
         "",
-        "| server / request | req/s | p50 ms | p99 ms | vs hello world | CPU µs/req | CPU vs hello | load avg (1 min) "
-        "| req/s of each round |",
-        "|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| server / request | req/s | p50 ms | p99 ms | vs hello world | CPU µs/req | CPU vs hello | wrk µs/req "
+        "| quiet-machine estimate | load avg (1 min) | req/s of each round |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     hello_cpu = results["Flask hello world, gunicorn -w 2 (sync)"]["cpu_us"]
+    hello_all = hello_cpu + results["Flask hello world, gunicorn -w 2 (sync)"]["wrk_us"]
     for label, r in results.items():
         low, high = r["loads"]
         rounds = ", ".join(f"{rps:,.0f}" for rps in r["all"])
         lines.append(f"| {label} | {r['rps']:,.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['rps'] / hello:.2f} "
-                     f"| {r['cpu_us']:.0f} | {hello_cpu / r['cpu_us']:.2f} | {low:.1f}–{high:.1f} | {rounds} |")
+                     f"| {r['cpu_us']:.0f} | {hello_cpu / r['cpu_us']:.2f} | {r['wrk_us']:.0f} "
+                     f"| {hello_all / (r['cpu_us'] + r['wrk_us']):.2f} | {low:.1f}–{high:.1f} | {rounds} |")
     return "\n".join(lines)
 
 
