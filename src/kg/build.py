@@ -24,10 +24,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import RDF, URIRef
 
 from . import dump, infer, link, load, validate, vocab
-from .canonical import SortedDataset, sorted_dataset
+from .canonical import TYPE_KEY, SortedDataset, sorted_dataset
 from .config import Config
 from .errors import KgError
 from .convert import oxigraph_quads
@@ -79,7 +78,7 @@ def _build(config: Config, engine: str) -> dict:
         ontology = load.load_ontology(config)
         loaded = load.load_data(config, ontology)
     with steps.step("link", "adding the reviewed Wikidata links"):
-        asserted = loaded.graph
+        asserted = loaded.triples  # N-Triples lines (kg.convert.NTriplesGraph)
         node_ids = {iri[len(config.base):] for iri in loaded.origins}
         asserted += link.mapping_graph(config, known_ids=node_ids)  # a link to an unknown node stops the build
     with steps.step("validate", f"validating {len(asserted)} asserted triples against the SHACL shapes"):
@@ -91,15 +90,20 @@ def _build(config: Config, engine: str) -> dict:
     if report.violations:  # warnings only: they do not stop the build, but the curators should see them
         log.info("%s", report.to_text())
     with steps.step("infer", f"computing the OWL-RL closure ({engine})"):
-        inferred = infer.infer(asserted, ontology, engine=engine)
+        inferred = infer.inferred_triples(asserted, ontology, engine=engine)
     with _staging_dir(config.build_dir) as staging:
         staged = config.replace(build_dir=staging)
         with steps.step("dataset", "writing the dataset"):
-            graphs = {"asserted": asserted, "inferred": inferred, "ontology": ontology}
-            summary = summarise(config, graphs, loaded.sources)
-            dataset, summary["dataset_sha256"] = write_dataset(staged, graphs)
-            summary["dataset_quads"] = sum(len(graph.quads) for graph in dataset.graphs)
-            _write_json(staging / "origins.json", loaded.origins)
+            dataset, digest = write_dataset(staged, {"asserted": asserted, "inferred": inferred, "ontology": ontology})
+            # The sorted dataset holds every quad from here on: the graphs go (the build pauses the
+            # cycle collector; these hold no cycles, so dropping the last reference frees them).
+            sources, origins = loaded.sources, loaded.origins
+            del loaded, asserted, inferred
+            summary = summarise(config, dataset, sources)
+            summary["dataset_sha256"] = digest
+            summary["dataset_quads"] = len(dataset)
+            _write_json(staging / "origins.json", origins)
+            del origins
         with steps.step("store", "bulk-loading the query store"):
             summary["store"] = {"path": "store", "quads": write_verified_store(staged, summary)}
             # Counted once here, so that no server process scans the store for its service description.
@@ -234,30 +238,48 @@ def _publish(staging: Path, target: Path) -> None:
 # --------------------------------------------------------------------------- summary
 
 
-def summarise(config: Config, graphs: dict, sources: dict[str, str]) -> dict:
-    """The manifest: counts, and the SHA-256 of every stored source (as the loader checked them)."""
-    asserted = graphs["asserted"]
+#: The dataset's graphs, in the order the summary lists them.
+GRAPHS = ("asserted", "inferred", "ontology")
+
+
+def summarise(config: Config, dataset: SortedDataset, sources: dict[str, str]) -> dict:
+    """The manifest: counts, and the SHA-256 of every stored source (as the loader checked them).
+
+    Read from the sorted dataset's keys (its N-Triples lines), as kg.void counts: no term made."""
+    by_name = {graph.name: graph for graph in dataset.graphs}
+    graphs = {name: by_name.get(f"<{config.graph(name)}>") for name in GRAPHS}
     kg = config.ontology_ns
-    typings = [(s, o) for graph in graphs.values() for s, o in graph.subject_objects(RDF.type)]  # as served
+    typings = [typing for graph in graphs.values() if graph for typing in _typings(graph.keys)]  # as served
     classes = {cls[len(kg):]: len(members) for cls, members in members_per_class(typings, kg).items()}
     status_ns = vocab.scheme_ns(config.base, "status")
-    claim_type = URIRef(kg + "Claim")
-    status_of = URIRef(kg + "epistemicStatus")
-    statuses = Counter(
-        str(status)[len(status_ns):]
-        for claim in asserted.subjects(RDF.type, claim_type)
-        for status in asserted.objects(claim, status_of)
-    )
+    asserted = graphs["asserted"].keys if graphs["asserted"] else []
+    claims = {subject for subject, cls in _typings(asserted) if cls == kg + "Claim"}
+    status_of = f"<{kg}epistemicStatus>".encode()
+    statuses = Counter()
+    for key in asserted:
+        if status_of in key:
+            subject, predicate, obj = key.split(b" ", 2)
+            if predicate == status_of and subject.decode() in claims and obj.startswith(b"<"):
+                statuses[obj[1:-3].decode()[len(status_ns):]] += 1
     return {
         "version": config.version,
         "base": config.base,
         "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "article_sha256": next(iter(sources.values()), None),  # the first source: the article
         "sources_sha256": dict(sorted(sources.items())),
-        "triples": {name: len(graph) for name, graph in graphs.items()},
+        "triples": {name: len(graph.quads) if graph else 0 for name, graph in graphs.items()},
         "entities_per_class": dict(sorted(classes.items())),
         "claims_per_status": dict(sorted(statuses.items())),
     }
+
+
+def _typings(keys):
+    """(subject as N-Triples text, class IRI) of the rdf:type keys with an IRI object (kg.canonical's keys)."""
+    typed = b" " + TYPE_KEY + b" <"
+    for key in [key for key in keys if typed in key]:  # filtered in one comprehension: most keys are not
+        subject, predicate, obj = key.split(b" ", 2)
+        if predicate == TYPE_KEY:
+            yield subject.decode(), obj[1:-3].decode()
 
 
 def format_summary(summary: dict) -> str:

@@ -1,8 +1,9 @@
 """OWL 2 RL inference: the closure of ontology + asserted data, minus what was given, minus noise.
 
-`infer()` returns only the NEW triples, filtered, for the dataset's <BASE/graph/inferred> graph;
-the asserted facts and the ontology go to graphs of their own, so a query can name
-<BASE/graph/asserted> to see only what the sources say.
+`infer()` returns only the NEW triples, filtered, for the dataset's <BASE/graph/inferred> graph
+(`inferred_triples()`: the same as a list, for the build); the asserted facts and the ontology go
+to graphs of their own, so a query can name <BASE/graph/asserted> to see only what the sources say.
+The asserted graph is an rdflib Graph or the loader's N-Triples lines (kg.convert.NTriplesGraph).
 
 Two engines compute the same closure behind one function (bench/RESULTS.md, "## Inference"):
 owlrl (pure Python, the reference) and reasonable (Rust, optional: pip install 'kg[fast]').
@@ -29,6 +30,7 @@ names them with kg:attestedInverseOf. So no plain shortcut ever rests on an alle
 from __future__ import annotations
 
 import sys
+import tempfile
 import types
 from contextlib import contextmanager
 
@@ -36,6 +38,7 @@ import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
+from .convert import NTriplesGraph
 from .errors import KgError
 from .load import PLAIN_TRIPLE_STATUSES
 from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, SKOS as SKOS_NS, XSD as XSD_NS
@@ -57,25 +60,29 @@ EVERYWHERE = {OWL_NS + "Thing", OWL_NS + "Nothing", RDFS_NS + "Resource"}
 RDF_TYPE = RDF_NS + "type"
 
 
-def infer(asserted, ontology, engine: str = "owlrl"):
+def infer(asserted, ontology, engine: str = "owlrl") -> Graph:
     """The new, filtered triples of the OWL 2 RL closure of ontology + asserted, as an rdflib Graph."""
+    inferred = Graph()
+    for prefix, namespace in asserted.namespaces():
+        inferred.bind(prefix, namespace, override=False)
+    for triple in inferred_triples(asserted, ontology, engine):
+        inferred.add(triple)
+    return inferred
 
+
+def inferred_triples(asserted, ontology, engine: str = "owlrl") -> list:
+    """infer()'s triples (rdflib terms, each once), as a list: no graph is made for them."""
     if engine == "owlrl":
         new = _owlrl_new(asserted, ontology)
     elif engine == "reasonable":
         new = _reasonable_new(asserted, ontology)  # fed from the two graphs as they are: no merged copy
     else:
         raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
-    inferred = Graph()
-    for prefix, namespace in asserted.namespaces():
-        inferred.bind(prefix, namespace, override=False)
-    for triple in new:
-        if not is_noise(triple):
-            inferred.add(triple)
+    inferred = {triple: None for triple in new if not is_noise(triple)}
     for triple in attested_inverses((asserted, ontology, new), ontology):
         if triple not in asserted and triple not in ontology and not is_noise(triple):
-            inferred.add(triple)
-    return inferred
+            inferred[triple] = None
+    return list(inferred)
 
 
 def attested_inverses(closure, ontology) -> set:
@@ -101,6 +108,8 @@ def attested_inverses(closure, ontology) -> set:
 def _with_predicates(triples, predicates: set):
     if isinstance(triples, Graph):
         return [triple for predicate in predicates for triple in triples.triples((None, predicate, None))]
+    if isinstance(triples, NTriplesGraph):
+        return triples.triples_with(predicates)
     return [triple for triple in triples if triple[1] in predicates]
 
 
@@ -133,7 +142,7 @@ def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
     sub_property = str(SUB_PROPERTY)
     reasoner = reasonable.PyReasoner()
     _feed(reasoner, ontology)
-    _feed(reasoner, asserted if whole else _useful(asserted, ontology))
+    _feed(reasoner, asserted if whole else _useful(asserted, ontology), lines=isinstance(asserted, NTriplesGraph))
     with _plain_terms():
         given = set(reasoner.get_base_triples())
     while True:
@@ -176,22 +185,45 @@ def _useful(asserted, ontology):
     # As text: equal rdflib terms that are distinct objects compare in Python code.
     named = {str(term) for triple in ontology for term in triple}
     kept_subjects, held = set(), []
-    for triple in asserted:
-        s, p, o = triple
-        if str(p).startswith(BUILT_IN_NAMESPACES):
-            named.update(str(term) for term in triple)
-        elif str(p) not in named:
-            held.append(triple)
+    for s, p, o, triple in _as_text(asserted):
+        if p.startswith(BUILT_IN_NAMESPACES):
+            named.update((s, p, o))
+        elif p not in named:
+            held.append((s, p, triple))
             continue
-        kept_subjects.add(str(s))
+        kept_subjects.add(s)
         yield triple
-    for triple in held:
-        if str(triple[1]) in named or str(triple[0]) not in kept_subjects:
+    for s, p, triple in held:
+        if p in named or s not in kept_subjects:
             yield triple
 
 
-def _feed(reasoner, graph, batch_size: int = 100_000) -> None:
-    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch)."""
+def _as_text(graph):
+    """(subject, predicate, object, triple) for each triple, the terms as text (an IRI without its
+    brackets); an NTriplesGraph's triple is its line."""
+    if isinstance(graph, NTriplesGraph):
+        for line in graph.lines:
+            s, p, rest = line.split(" ", 2)
+            o = rest[:-3]
+            yield s[1:-1] if s[0] == "<" else s, p[1:-1], o[1:-1] if o[0] == "<" else o, line
+    else:
+        for triple in graph:
+            s, p, o = triple
+            yield str(s), str(p), str(o), triple
+
+
+def _feed(reasoner, graph, batch_size: int = 100_000, lines: bool = False) -> None:
+    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch).
+
+    N-Triples `lines` go through a file its Turtle parser reads (N-Triples is Turtle): no Python
+    term is made for them. (The lines hold no blank node; those of the ontology, fed as terms,
+    keep their labels.)"""
+    if lines:
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".ttl", prefix="kg-reason-") as handle:
+            handle.writelines(graph.lines if isinstance(graph, NTriplesGraph) else graph)
+            handle.flush()
+            reasoner.load_file(handle.name)
+        return
     batch = []
     for s, p, o in graph:
         batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
