@@ -16,9 +16,12 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
+import signal
 import tempfile
 import time
+import traceback
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +32,7 @@ from . import dump, infer, link, load, validate, vocab
 from .canonical import TYPE_KEY, SortedDataset, sorted_dataset
 from .config import Config
 from .errors import KgError
-from .convert import oxigraph_quads
+from .convert import NTriplesGraph, ntriples_text, oxigraph_quads
 from .progress import Steps
 from .store import open_store, store_statistics, write_store
 from .void import members_per_class
@@ -81,16 +84,23 @@ def _build(config: Config, engine: str) -> dict:
         asserted = loaded.triples  # N-Triples lines (kg.convert.NTriplesGraph)
         node_ids = {iri[len(config.base):] for iri in loaded.origins}
         asserted += link.mapping_graph(config, known_ids=node_ids)  # a link to an unknown node stops the build
-    with steps.step("validate", f"validating {len(asserted)} asserted triples against the SHACL shapes"):
-        report = validate.validate(asserted, config, loaded.origins, ontology=ontology)
-    if not report.conforms:
-        raise ValidationFailed(
-            f"the graph does not conform to its shapes; the previous build is unchanged.\n{report.to_text()}"
-        )
-    if report.violations:  # warnings only: they do not stop the build, but the curators should see them
-        log.info("%s", report.to_text())
-    with steps.step("infer", f"computing the OWL-RL closure ({engine})"):
-        inferred = infer.inferred_triples(asserted, ontology, engine=engine)
+    # Validation and inference only read the asserted graph: the closure is computed in a child
+    # process (which shares the graph copy-on-write) while this one validates, on a second core.
+    with _Beside("the OWL-RL closure", _inferred_text, asserted, ontology, engine) as inferring:
+        with steps.step("validate", f"validating {len(asserted)} asserted triples against the SHACL shapes "
+                                    "(the OWL-RL closure is computed beside it)"):
+            report = validate.validate(asserted, config, loaded.origins, ontology=ontology)
+        if not report.conforms:
+            raise ValidationFailed(  # the child is stopped on the way out
+                f"the graph does not conform to its shapes; the previous build is unchanged.\n{report.to_text()}"
+            )
+        if report.violations:  # warnings only: they do not stop the build, but the curators should see them
+            log.info("%s", report.to_text())
+        with steps.step("infer", f"computing the OWL-RL closure ({engine}), begun beside validation"):
+            text, seconds = inferring.result()
+            log.info("  the closure took %.1f s in its own process", seconds)
+            inferred = NTriplesGraph.from_text(text)
+            del text
     with _staging_dir(config.build_dir) as staging:
         staged = config.replace(build_dir=staging)
         with steps.step("dataset", "writing the dataset"):
@@ -114,6 +124,74 @@ def _build(config: Config, engine: str) -> dict:
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return {**summary, "step_seconds": steps.seconds}
+
+
+def _inferred_text(asserted, ontology, engine: str) -> tuple[str, float]:
+    """infer.inferred_triples as N-Triples text (what the child process hands back), and its seconds."""
+    started = time.monotonic()
+    return ntriples_text(infer.inferred_triples(asserted, ontology, engine=engine)), time.monotonic() - started
+
+
+class _Beside:
+    """`with _Beside(what, fn, *args) as job:` runs fn(*args) in a forked child process while the
+    parent goes on; `job.result()` waits for it and returns its value, or raises the child's error
+    as the parent would have raised it (a KgError keeps its message, file and line). A child that
+    dies (killed, out of memory) is a one-line KgError; one that is not waited for is stopped on exit.
+    The value travels back pickled, through a temporary file."""
+
+    def __init__(self, what: str, fn, *args):
+        self.what, self.fn, self.args = what, fn, args
+        self.pid = None
+
+    def __enter__(self):
+        handle, self.path = tempfile.mkstemp(prefix="kg-build-")
+        os.close(handle)
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: compute, write the outcome, leave without running the parent's cleanup
+            code = 0
+            try:
+                try:
+                    outcome = ("value", self.fn(*self.args))
+                except KgError as exc:
+                    outcome = ("error", exc)
+                except BaseException:  # noqa: BLE001 - handed to the parent, which raises it
+                    outcome = ("crash", traceback.format_exc())
+                with open(self.path, "wb") as out:
+                    pickle.dump(outcome, out, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # noqa: BLE001 - cannot even write: the exit status says so
+                code = 1
+            finally:
+                os._exit(code)
+        return self
+
+    def result(self):
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        try:
+            with open(self.path, "rb") as handle:
+                kind, value = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError):
+            if os.WIFSIGNALED(status):
+                reason = f"was stopped by signal {signal.Signals(os.WTERMSIG(status)).name}"
+                if os.WTERMSIG(status) == signal.SIGKILL:
+                    reason += " (out of memory?)"
+            else:
+                reason = f"exited with status {os.waitstatus_to_exitcode(status)}"
+            raise KgError(f"computing {self.what}: its process {reason}; the previous build is unchanged") from None
+        finally:
+            os.unlink(self.path)
+        if kind == "error":
+            raise value
+        if kind == "crash":
+            raise RuntimeError(f"computing {self.what} failed in its process:\n{value}")
+        return value
+
+    def __exit__(self, *exc) -> None:
+        if self.pid is not None:  # not waited for: the build stops
+            os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            os.unlink(self.path)
 
 
 # --------------------------------------------------------------------------- writing

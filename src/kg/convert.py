@@ -29,6 +29,13 @@ class NTriplesGraph:
         self.lines: dict[str, None] = {}
         self._prefixes = Graph()  # only its prefix bindings: the ones an rdflib Graph would have
 
+    @classmethod
+    def from_text(cls, text: str) -> "NTriplesGraph":
+        """The graph of an N-Triples text written one triple per line, as `ntriples_text` writes."""
+        graph = cls()
+        graph.lines = dict.fromkeys(text.splitlines(keepends=True))
+        return graph
+
     def bind(self, prefix: str, namespace, **options) -> None:
         self._prefixes.bind(prefix, namespace, **options)
 

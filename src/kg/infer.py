@@ -30,7 +30,6 @@ names them with kg:attestedInverseOf. So no plain shortcut ever rests on an alle
 from __future__ import annotations
 
 import sys
-import tempfile
 import types
 from contextlib import contextmanager
 
@@ -38,7 +37,7 @@ import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
-from .convert import NTriplesGraph
+from .convert import NTriplesGraph, rdflib_term
 from .errors import KgError
 from .load import PLAIN_TRIPLE_STATUSES
 from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, SKOS as SKOS_NS, XSD as XSD_NS
@@ -142,7 +141,8 @@ def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
     sub_property = str(SUB_PROPERTY)
     reasoner = reasonable.PyReasoner()
     _feed(reasoner, ontology)
-    _feed(reasoner, asserted if whole else _useful(asserted, ontology), lines=isinstance(asserted, NTriplesGraph))
+    lines = isinstance(asserted, NTriplesGraph)  # the loader's: fed line by line
+    _feed(reasoner, _useful(asserted, ontology) if not whole else asserted.lines if lines else asserted, lines=lines)
     with _plain_terms():
         given = set(reasoner.get_base_triples())
     while True:
@@ -213,25 +213,48 @@ def _as_text(graph):
 
 
 def _feed(reasoner, graph, batch_size: int = 100_000, lines: bool = False) -> None:
-    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch).
+    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch):
+    rdflib triples, or N-Triples `lines` (made terms here, each once: `_fed_term`).
 
-    N-Triples `lines` go through a file its Turtle parser reads (N-Triples is Turtle): no Python
-    term is made for them. (The lines hold no blank node; those of the ontology, fed as terms,
-    keep their labels.)"""
-    if lines:
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".ttl", prefix="kg-reason-") as handle:
-            handle.writelines(graph.lines if isinstance(graph, NTriplesGraph) else graph)
-            handle.flush()
-            reasoner.load_file(handle.name)
-        return
-    batch = []
-    for s, p, o in graph:
-        batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
-                      _Iri(o) if type(o) is URIRef else o))
+    (reasonable's own file reader, load_file, was tried for the lines: 10x slower at 1M triples.)"""
+    batch, terms = [], {}
+    for triple in graph:
+        if lines:
+            s, p, rest = triple.split(" ", 2)
+            batch.append((_fed_term(s, terms), _fed_term(p, terms), _fed_term(rest[:-3], terms)))
+        else:
+            s, p, o = triple
+            batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
+                          _Iri(o) if type(o) is URIRef else o))
         if len(batch) == batch_size:
             reasoner.from_graph(batch)
             batch = []
     reasoner.from_graph(batch)
+
+
+#: A literal as reasonable's from_graph reads it fastest: a str with `language` and `datatype`,
+#: whose class is named Literal (from_graph tells a literal from an IRI by its class's name; a
+#: class named otherwise is read as an IRI and fails). rdflib's Literal costs ~10x more to make.
+_FedLiteral = type("Literal", (str,), {"__module__": __name__})
+
+
+def _fed_term(text: str, terms: dict):
+    """The term from_graph is given for one N-Triples term; `terms` caches them by their text."""
+    term = terms.get(text)
+    if term is not None:
+        return term
+    if text[0] == "<":
+        term = _Iri(text[1:-1])
+    elif text[0] == '"' and "\\" not in text:  # no escape to undo: the text between the quotes
+        end = text.rindex('"')
+        term = _FedLiteral(text[1:end])
+        suffix = text[end + 1:]
+        term.language = suffix[1:] if suffix.startswith("@") else None
+        term.datatype = _Iri(suffix[3:-1]) if suffix.startswith("^^") else None
+    else:  # a blank node, an escaped literal: rdflib's term
+        term = rdflib_term(text)
+    terms[text] = term
+    return term
 
 
 _PLAIN = types.ModuleType("kg.infer.plain_terms")
