@@ -77,7 +77,7 @@ def inferred_triples(asserted, ontology, engine: str = "owlrl") -> list:
         new = _reasonable_new(asserted, ontology)  # fed from the two graphs as they are: no merged copy
     else:
         raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
-    inferred = {triple: None for triple in new if not is_noise(triple)}
+    inferred = dict.fromkeys(new)  # the engines leave the noise out
     for triple in attested_inverses((asserted, ontology, new), ontology):
         if triple not in asserted and triple not in ontology and not is_noise(triple):
             inferred[triple] = None
@@ -119,16 +119,17 @@ def _owlrl_new(asserted, ontology) -> list:
     known = set(graph)  # a set, not the Graph: membership in an rdflib Graph costs ~10x more
     # No axiomatic triples, no datatype axioms: they are noise for every query we answer.
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
-    return [triple for triple in graph if triple not in known]
+    return [triple for triple in graph if triple not in known and not is_noise(triple)]
 
 
 def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
-    """reasonable's closure minus what it was given, as rdflib triples, completed with the rules it
-    does not apply, the property chains (prp-spo2) and transitive sub-properties (scm-spo): reason,
+    """reasonable's closure minus what it was given and minus noise, as rdflib triples, completed
+    with the rules it does not apply, the property chains (prp-spo2) and transitive sub-properties (scm-spo): reason,
     add what they give, reason again until nothing new appears.
 
     The closure is handled as text (`_plain_terms`): IRIs as str, literals as (value, language,
-    datatype), blank nodes as "_:id"; only the new triples are made rdflib terms, once. The
+    datatype), blank nodes as "_:id"; only the new triples that are not noise are made rdflib
+    terms, once. The
     asserted triples no rule can use are not fed to it (`_useful`) unless `whole` is asked for, or
     the closure holds an owl:sameAs between two distinct terms, which rewrites any triple (eq-rep-*)."""
     try:
@@ -141,8 +142,7 @@ def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
     sub_property = str(SUB_PROPERTY)
     reasoner = reasonable.PyReasoner()
     _feed(reasoner, ontology)
-    lines = isinstance(asserted, NTriplesGraph)  # the loader's: fed line by line
-    _feed(reasoner, _useful(asserted, ontology) if not whole else asserted.lines if lines else asserted, lines=lines)
+    _feed(reasoner, asserted if whole else _useful(asserted, ontology))
     with _plain_terms():
         given = set(reasoner.get_base_triples())
     while True:
@@ -160,7 +160,7 @@ def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
         return _reasonable_new(asserted, ontology, whole=True)
     closure -= given
     terms: dict = {}
-    return [_rdflib_triple(triple, terms) for triple in closure]
+    return [_rdflib_triple(triple, terms) for triple in closure if not is_noise(triple)]
 
 
 class _Iri(str):
@@ -200,32 +200,29 @@ def _useful(asserted, ontology):
 
 def _as_text(graph):
     """(subject, predicate, object, triple) for each triple, the terms as text (an IRI without its
-    brackets); an NTriplesGraph's triple is its line."""
+    brackets); an NTriplesGraph's lines are parsed once, here, into the terms `_feed` gives the
+    reasoner (each a str: an IRI's is its text), which are then both the text and the triple."""
     if isinstance(graph, NTriplesGraph):
+        terms: dict = {}
         for line in graph.lines:
             s, p, rest = line.split(" ", 2)
-            o = rest[:-3]
-            yield s[1:-1] if s[0] == "<" else s, p[1:-1], o[1:-1] if o[0] == "<" else o, line
+            triple = (_fed_term(s, terms), _fed_term(p, terms), _fed_term(rest[:-3], terms))
+            yield (*triple, triple)
     else:
         for triple in graph:
             s, p, o = triple
             yield str(s), str(p), str(o), triple
 
 
-def _feed(reasoner, graph, batch_size: int = 100_000, lines: bool = False) -> None:
-    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch):
-    rdflib triples, or N-Triples `lines` (made terms here, each once: `_fed_term`).
+def _feed(reasoner, graph, batch_size: int = 100_000) -> None:
+    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch): an
+    rdflib graph or triples, the terms `_as_text` makes of an NTriplesGraph's lines, or the graph.
 
     (reasonable's own file reader, load_file, was tried for the lines: 10x slower at 1M triples.)"""
-    batch, terms = [], {}
-    for triple in graph:
-        if lines:
-            s, p, rest = triple.split(" ", 2)
-            batch.append((_fed_term(s, terms), _fed_term(p, terms), _fed_term(rest[:-3], terms)))
-        else:
-            s, p, o = triple
-            batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
-                          _Iri(o) if type(o) is URIRef else o))
+    batch = []
+    for s, p, o in (triple for *_, triple in _as_text(graph)) if isinstance(graph, NTriplesGraph) else graph:
+        batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
+                      _Iri(o) if type(o) is URIRef else o))
         if len(batch) == batch_size:
             reasoner.from_graph(batch)
             batch = []
@@ -346,15 +343,19 @@ def sub_property_closure(triples, sub_property=SUB_PROPERTY) -> set:
 
 
 def is_noise(triple) -> bool:
-    """True for an inferred triple that answers no question about the graph's subject matter."""
+    """True for an inferred triple that answers no question about the graph's subject matter.
+
+    The terms are rdflib's, or the plain values of `_plain_terms` (an IRI is a str, a blank node
+    "_:id", a literal a tuple), which the reasonable engine filters before making rdflib terms."""
 
     subject, predicate, obj = triple
-    if isinstance(subject, Literal) or not isinstance(predicate, URIRef):
+    kind = _kind(subject)
+    if kind == "literal" or _kind(predicate) != "iri":
         return True
     if subject == obj:
         return True  # reflexive: sameAs, subClassOf, equivalentClass, metWith...
-    s, p, o = str(subject), str(predicate), str(obj)
-    if isinstance(subject, URIRef) and s.startswith(BUILT_IN_NAMESPACES):
+    s, p, o = str(subject), str(predicate), obj[0] if type(obj) is tuple else str(obj)
+    if kind == "iri" and s.startswith(BUILT_IN_NAMESPACES):
         return True
     if o in EVERYWHERE or s in EVERYWHERE:
         return True
@@ -362,6 +363,17 @@ def is_noise(triple) -> bool:
         return True
     if p in SCHEMA_WIDENING:
         return True
-    if isinstance(subject, BNode) and p.startswith(BUILT_IN_NAMESPACES) and p != RDF_TYPE:
+    if kind == "blank" and p.startswith(BUILT_IN_NAMESPACES) and p != RDF_TYPE:
         return True  # list and restriction plumbing of the ontology's own axioms
     return False
+
+
+def _kind(term) -> str:
+    """"iri", "blank" or "literal" for an rdflib term or a plain value (see is_noise); else "other"."""
+    if type(term) is str:
+        return "blank" if term.startswith("_:") else "iri"
+    if type(term) is tuple or isinstance(term, Literal):
+        return "literal"
+    if isinstance(term, BNode):
+        return "blank"
+    return "iri" if isinstance(term, URIRef) else "other"
