@@ -78,12 +78,13 @@ class NTriplesGraph:
         return [tuple(map(rdflib_term, terms)) for terms in self.terms(predicates)]
 
     def quads(self, graph_name=None) -> list:
-        """The triples as pyoxigraph quads in `graph_name` (or the default graph), parsed from the text."""
-        parsed = ox.parse(self.text(), format=ox.RdfFormat.N_TRIPLES)
+        """The triples as pyoxigraph quads in `graph_name` (or the default graph), parsed from the
+        text: as N-Quads with the graph written before each line end (an N-Triples line ends in
+        " .\\n" and nowhere else: a literal's line breaks are escaped), not a Quad remade per triple."""
         if graph_name is None:
-            return list(parsed)
-        quad = ox.Quad
-        return [quad(q.subject, q.predicate, q.object, graph_name) for q in parsed]
+            return list(ox.parse(self.text(), format=ox.RdfFormat.N_TRIPLES))
+        text = self.text().replace(" .\n", f" {graph_name} .\n")
+        return list(ox.parse(text, format=ox.RdfFormat.N_QUADS))
 
     def rdflib(self) -> Graph:
         graph = Graph()
