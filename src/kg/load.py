@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,11 +148,41 @@ def read_yaml(path: Path, root: Path):
         raise KgError(f"cannot read: {exc.strerror or exc}", _rel(path, root)) from None
 
 
+def _parsed(files: list[Path], root: Path):
+    """(path, its YAML, or the KgError reading it gave) for each file, in order.
+
+    Parsing is half of loading (libyaml parses, but PyYAML builds every value in Python): with
+    many files and a second core, a forked worker parses them while the caller builds the triples
+    of the ones before, and hands each back pickled (unpickling costs a fraction of building). An
+    error is raised by the caller when it reaches that file, as if it had read the files itself."""
+    if len(files) < PARSE_BESIDE_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for path in files:
+            yield path, _read_or_error(path, root)
+        return
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        yield from zip(files, pool.imap(_read_or_error_at, [(path, root) for path in files], chunksize=4))
+
+
+def _read_or_error(path: Path, root: Path):
+    try:
+        return read_yaml(path, root)
+    except KgError as exc:
+        return exc
+
+
+def _read_or_error_at(path_and_root: tuple[Path, Path]):
+    return _read_or_error(*path_and_root)
+
+
 def data_files(config: Config) -> list[Path]:
     """entities.yaml first, then the entries in the article's order."""
     files = [config.data_dir / "entities.yaml"]
     files += sorted((config.data_dir / "entries").glob("*.yaml"))
     return [f for f in files if f.exists()]
+
+
+#: From this many data files on, a second process parses the YAML while this one builds the triples.
+PARSE_BESIDE_FROM = 16
 
 
 def load_data(config: Config, ontology: Graph | None = None) -> Loaded:
@@ -159,8 +191,8 @@ def load_data(config: Config, ontology: Graph | None = None) -> Loaded:
     builder.add_sources(config.data_dir / "sources" / "sources.yaml")
     files = data_files(config)
     progress = Counter("data files", len(files), "files")
-    for path in files:
-        builder.add_file(path)
+    for path, content in _parsed(files, config.root):
+        builder.add_file(path, content)
         progress.advance()
     progress.close()
     builder.check_references()
@@ -288,9 +320,12 @@ class _Builder:
             add(iri, self.kg.retrievedOn, retrieved)
 
     # -- files and nodes ----------------------------------------------------
-    def add_file(self, path: Path) -> None:
+    def add_file(self, path: Path, content=None) -> None:
+        """Add a data file's nodes; `content` is its YAML if it was read already (or the KgError reading it gave)."""
         where = _rel(path, self.config.root)
-        content = read_yaml(path, self.config.root)
+        content = read_yaml(path, self.config.root) if content is None else content
+        if isinstance(content, KgError):
+            raise content
         if not isinstance(content, dict) or not isinstance(content.get("nodes"), list):
             raise KgError("expected a mapping with a 'nodes:' list", where, 1)
         self._use_source(content, where)
