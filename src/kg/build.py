@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import pickle
+import resource
 import shutil
 import signal
 import tempfile
@@ -97,8 +98,9 @@ def _build(config: Config, engine: str) -> dict:
         if report.violations:  # warnings only: they do not stop the build, but the curators should see them
             log.info("%s", report.to_text())
         with steps.step("infer", f"computing the OWL-RL closure ({engine}), begun beside validation"):
-            text, seconds, cpu = inferring.result()
-            log.info("  the closure took %.1f s (%.1f s CPU) in its own process", seconds, cpu)
+            text, seconds, cpu, peak = inferring.result()
+            log.info("  the closure took %.1f s (%.1f s CPU, peak memory %.2f GB) in its own process",
+                     seconds, cpu, peak)
             inferred = NTriplesGraph.from_text(text)
             del text
     with _staging_dir(config.build_dir) as staging:
@@ -126,12 +128,13 @@ def _build(config: Config, engine: str) -> dict:
     return {**summary, "step_seconds": steps.seconds}
 
 
-def _inferred_text(asserted, ontology, engine: str) -> tuple[str, float, float]:
+def _inferred_text(asserted, ontology, engine: str) -> tuple[str, float, float, float]:
     """infer.inferred_triples as N-Triples text (what the child process hands back), with the
-    seconds and CPU seconds it took."""
+    seconds and CPU seconds it took and the process's peak resident memory (GB)."""
     started, cpu = time.monotonic(), time.process_time()
     text = ntriples_text(infer.inferred_triples(asserted, ontology, engine=engine))
-    return text, time.monotonic() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kilobytes on Linux
+    return text, time.monotonic() - started, time.process_time() - cpu, peak
 
 
 class _Beside:
@@ -330,10 +333,11 @@ def summarise(config: Config, dataset: SortedDataset, sources: dict[str, str]) -
     graphs = {name: by_name.get(f"<{config.graph(name)}>") for name in GRAPHS}
     keys = {name: graph.keys if graph else [] for name, graph in graphs.items()}
     kg = config.ontology_ns
-    typings = [typing for graph_keys in keys.values() for typing in _pairs(graph_keys, TYPE_KEY)]  # as served
+    typed = {name: _pairs(graph_keys, TYPE_KEY) for name, graph_keys in keys.items()}
+    typings = [typing for pairs in typed.values() for typing in pairs]  # as served
     classes = {cls[len(kg):]: len(members) for cls, members in members_per_class(typings, kg).items()}
     status_ns = vocab.scheme_ns(config.base, "status")
-    claims = {subject for subject, cls in _pairs(keys["asserted"], TYPE_KEY) if cls == kg + "Claim"}
+    claims = {subject for subject, cls in typed["asserted"] if cls == kg + "Claim"}
     statuses = Counter(status[len(status_ns):] for claim, status in
                        _pairs(keys["asserted"], f"<{kg}epistemicStatus>".encode()) if claim in claims)
     return {

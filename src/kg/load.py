@@ -155,7 +155,9 @@ def _parsed(files: list[Path], root: Path):
     many files and a second core, a forked worker parses them while the caller builds the triples
     of the ones before, and hands each back pickled (unpickling costs a fraction of building). An
     error is raised by the caller when it reaches that file, as if it had read the files itself."""
-    if len(files) < PARSE_BESIDE_FROM or (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    beside = len(files) >= PARSE_BESIDE_FROM and (os.cpu_count() or 1) > 1 \
+        and "fork" in multiprocessing.get_all_start_methods()
+    if not beside:
         for path in files:
             yield path, _read_or_error(path, root)
         return
