@@ -223,6 +223,20 @@ def test_the_outcome_reaches_workers_forked_before_the_check_ended(copy_of_build
     assert verification.failure == "damaged build: test reason"
 
 
+def test_a_fault_of_the_check_itself_is_logged_and_refuses_nothing(caplog):
+    from kg.web.integrity import Verification
+
+    def broken_check():
+        raise ZeroDivisionError("a bug")
+
+    verification = Verification(broken_check, "dataset.nq")
+    with caplog.at_level("INFO", logger="kg.serve"):
+        verification.run()
+    assert verification.state == "pending" and verification.failure is None
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "kg.serve"]
+    assert "could not be checked" in logged and "ZeroDivisionError: a bug" in logged and "\n" not in logged
+
+
 def _wait_for_failure(verification) -> None:
     import os
     import time

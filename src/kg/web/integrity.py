@@ -151,6 +151,10 @@ class Verification:
             reason = f"damaged build: {self._label} cannot be read ({exc.strerror or exc}); run `kg build` again"
             self._fail(reason, f"{self._label}: {reason}")
             return
+        except Exception as exc:  # a fault of the check itself, not of the build: say so, keep serving
+            log.error("kg serve: %s could not be checked against the build's manifest (%s: %s); serving it "
+                      "unchecked", self._label, type(exc).__name__, exc)
+            return
         self._shared[0] = _PASSED
         log.info("kg serve: %s verified against the build's manifest (SHA-256 and quad count) in %.1f s",
                  self._label, time.monotonic() - started)
