@@ -459,6 +459,15 @@ def test_stored_responses_follow_the_raw_request(client):
     assert get(client, NAMES, headers={"If-None-Match": etag}).status_code == 304
 
 
+def test_a_build_found_damaged_while_serving_gets_no_stored_response(client, monkeypatch):
+    from kg.web.dataset import Dataset
+
+    get(client, NAMES), get(client, NAMES)  # stored
+    monkeypatch.setattr(Dataset, "damage", property(lambda self: "damaged build: test reason"))
+    refused = get(client, NAMES)
+    assert refused.status_code == 503 and "integrity check" in refused.text
+
+
 def test_errors_and_volatile_answers_are_never_stored(client):
     for _ in range(3):
         assert get(client, "SELECT * WHERE {").status_code == 400

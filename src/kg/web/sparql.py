@@ -24,6 +24,7 @@ from ..query_engine import READ_GRAPH, DatasetDescription, EngineUnavailable, Qu
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected
 from .errors import REQUEST_ID, REQUEST_ID_HEADER, new_request_id
+from .integrity import refusal
 from .protocol_answer import (CORS_HEADERS, Call, Reply, answer_query, client_copy_is_current, error_reply,
                               evaluated, iri, limits, not_modified, result_reply, stored_key)
 from .protocol_formats import NotAcceptable, negotiate
@@ -67,8 +68,11 @@ class SparqlEndpoint:
                                [("Allow", ALLOW)])
         try:
             sparql = read_request(call.environ, call.config.max_body_bytes)
+            damage = call.dataset.damage  # the build failed its check while serving (kg.web.integrity)
             if self.page is not None and prefers_html(call.environ, sparql):
-                return self.page.answer(call, sparql)
+                return self.page.answer(call, sparql, refused=refusal(damage) if damage else None)
+            if damage:
+                return error_reply(call, 503, refusal(damage))
             if sparql.operation == "description":
                 return _describe_service(call, sparql)
             if sparql.operation == "graph":
@@ -117,7 +121,7 @@ class StoredAnswers:
         if self.cache.enabled and environ.get("PATH_INFO") in PATHS:
             key = stored_key(environ, self.state.dataset.etag)
             sent = self.cache.get(key) if key is not None else None
-            if sent is not None:
+            if sent is not None and not self.state.dataset.damage:  # a damaged build serves nothing (kg.web.integrity)
                 headers, body = sent
                 start_response("200 OK", [*headers, (REQUEST_ID_HEADER, new_request_id())])
                 return [body] if body else []
