@@ -128,6 +128,22 @@ class Catalog:
         """The plain relations with the entity at either end, in `relations` order."""
         return self._relations_by_end[1].get(entity_id, ())
 
+    def existing(self, ids) -> set[str]:
+        """The ids among `ids` of an entity, event or claim of the catalog."""
+        return {i for i in ids if i in self.entities or i in self._claim_ids}
+
+    @cached_property
+    def _claim_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.claims)
+
+    def claims_with_status(self, status: str) -> list[Claim]:
+        """The claims of one epistemic status, in `claims` order."""
+        return [c for c in self.claims if c.status == status]
+
+    def claims_stated_in(self, source_id: str | None) -> list[Claim]:
+        """The claims whose source document is `source_id` (None: those naming none), in `claims` order."""
+        return [c for c in self.claims if c.source == source_id]
+
     @cached_property
     def _relations_by_end(self) -> tuple[dict, dict]:
         # Built once: a page or an export asks for one entity's relations thousands of times, and a

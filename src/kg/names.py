@@ -25,7 +25,10 @@ match. Two entities with the same name are never a match.
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -181,30 +184,46 @@ class Candidate:
 
 
 class NameIndex:
-    """Entities' names, normalised once; searched by scoring every name (the dataset is small:
-    a few hundred names; a token index narrows nothing worth its complexity at this size)."""
+    """Entities' names, normalised once, in SQLite tables (`write_name_tables`): each name's words
+    and skeleton words (a posting list: the names having a word), each description's words, and
+    the identifiers. A search scores only the names having a word like one of the query's (those
+    without score 0), so it reads a few rows however many names there are.
 
-    def __init__(self, entries):
-        self.entries = {entry.id: entry for entry in entries}
-        self._names: list[tuple[str, str, _Form]] = []  # (entity id, raw name, form)
-        self._descriptions: dict[str, set[str]] = {}
-        self._keys: dict[str, str] = {}
-        for entry in self.entries.values():
-            for name in dict.fromkeys((entry.label, *entry.alt_labels)):
-                if name:
-                    self._names.append((entry.id, name, _Form.of(name)))
-            if entry.description:
-                self._descriptions[entry.id] = set(normalise(entry.description).split())
-            for key in entry.keys:
-                self._keys[key.casefold()] = entry.id
-        self._vocabulary = sorted({t for _, _, form in self._names for t in form.tokens})
-        self._skeletons = sorted({t for _, _, form in self._names for t in form.skeleton_tokens})
+    `NameIndex(entries)` writes the tables into an in-memory database; `NameIndex.stored(db)`
+    reads those the build wrote into its records file (kg.records)."""
+
+    def __init__(self, entries=None, *, db=None):
+        if db is None:
+            db = _Memory()
+            db.write(entries or ())
+        self._db = db
+        self._vocabulary: list[str] | None = None
+        self._skeletons: list[str] | None = None
+
+    @classmethod
+    def stored(cls, db) -> "NameIndex":
+        """The index over tables already written; `db.rows(sql, parameters)` answers queries."""
+        return cls(db=db)
+
+    def _words(self, kind: int) -> list[str]:
+        if kind == _PLAIN:
+            if self._vocabulary is None:
+                self._vocabulary = [r[0] for r in self._db.rows(
+                    "SELECT DISTINCT word FROM name_words WHERE kind = 0 ORDER BY word")]
+            return self._vocabulary
+        if self._skeletons is None:
+            self._skeletons = [r[0] for r in self._db.rows(
+                "SELECT DISTINCT word FROM name_words WHERE kind = 1 ORDER BY word")]
+        return self._skeletons
 
     def _near_tokens(self, query: _Form) -> dict[tuple[str, str], float]:
         """(query word, index word) -> similarity, for the pairs alike only (plain words and
         skeletons); rapidfuzz scans the vocabulary, token_similarity has the last word."""
         near = {}
-        for mine, vocabulary in ((query.tokens, self._vocabulary), (query.skeleton_tokens, self._skeletons)):
+        for mine, kind in ((query.tokens, _PLAIN), (query.skeleton_tokens, _SKELETON)):
+            if not mine:
+                continue
+            vocabulary = self._words(kind)
             for q in set(mine):
                 for word, _, _ in process.extract(q, vocabulary, scorer=OSA.normalized_similarity,
                                                   score_cutoff=TOKEN_SIMILARITY, limit=None):
@@ -214,11 +233,34 @@ class NameIndex:
         return near
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return self._db.rows("SELECT COUNT(*) FROM name_entries")[0][0]
 
     def lookup_key(self, text: str) -> str | None:
         """The entity an identifier names (its id, IRI or QID), or None."""
-        return self._keys.get(text.strip().casefold())
+        rows = self._db.rows("SELECT entity FROM name_keys WHERE key = ?", (text.strip().casefold(),))
+        return rows[0][0] if rows else None
+
+    def _label(self, entity_id: str) -> str:
+        return self._db.rows("SELECT label FROM name_entries WHERE id = ?", (entity_id,))[0][0]
+
+    def _types(self, entity_ids) -> dict[str, frozenset[str]]:
+        found = {}
+        for chunk in _chunks(sorted(set(entity_ids))):
+            for entity_id, types in self._db.rows(
+                    f"SELECT id, types FROM name_entries WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                found[entity_id] = frozenset(json.loads(types))
+        return found
+
+    def _names(self, where: str, words) -> list[tuple[str, str, _Form, str]]:
+        """(entity id, raw name, form, label) of the names having one of `words` (`where` picks them
+        in name_words), in the order the index was given them."""
+        rows = []
+        for chunk in _chunks(sorted(words)):
+            rows += self._db.rows(
+                "SELECT n.seq, n.entity, n.raw, n.text, n.skeleton, e.label FROM names n JOIN name_entries e "
+                f"ON e.id = n.entity WHERE n.seq IN (SELECT name FROM name_words WHERE {where}"
+                f"({','.join('?' * len(chunk))}))", chunk)
+        return _decoded(sorted(dict((row[0], row) for row in rows).values()))
 
     def search(self, text: str, types=None, limit: int = 10, min_score: float = MIN_SCORE) -> list[Candidate]:
         """Candidates for `text`, best first (ties by label, then id); `types`: keep entities having one."""
@@ -226,8 +268,7 @@ class NameIndex:
         by_id: dict[str, Candidate] = {}
         key = self.lookup_key(text)
         if key:
-            by_id[key] = Candidate(key, self.entries[key].label, 100.0, "identifier", True,
-                                   {"identifier": True})
+            by_id[key] = Candidate(key, self._label(key), 100.0, "identifier", True, {"identifier": True})
         query = _Form.of(text, MAX_TOKENS)
         near = self._near_tokens(query)
         near_words = {word for _, word in near}
@@ -235,25 +276,28 @@ class NameIndex:
         def similar(a: str, b: str) -> float:
             return near.get((a, b), 0.0)
 
-        for entity_id, raw, form in self._names:
+        # Only names with a word like one of the query's: any other name scores 0.
+        for entity_id, raw, form, label in self._names("word IN ", near_words) if near_words else ():
             if entity_id in by_id and by_id[entity_id].score == 100.0:
                 continue
-            if near_words.isdisjoint(form.tokens) and near_words.isdisjoint(form.skeleton_tokens):
-                continue  # no word of this name is like a word of the query: it scores 0
             score = _score(query, form, similar)
             if score > (by_id[entity_id].score if entity_id in by_id else 0):
-                by_id[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score,
-                                             raw, score == 100.0, {"name": score})
-        for entity_id, words in self._descriptions.items():
-            if not query.tokens:
-                break
+                by_id[entity_id] = Candidate(entity_id, label, score, raw, score == 100.0, {"name": score})
+        described: dict[str, tuple[str, set[str]]] = {}
+        for chunk in _chunks(sorted(set(query.tokens))):
+            for entity_id, word, label in self._db.rows(
+                    "SELECT d.entity, d.word, e.label FROM description_words d JOIN name_entries e ON e.id = d.entity "
+                    f"WHERE d.word IN ({','.join('?' * len(chunk))})", chunk):
+                described.setdefault(entity_id, (label, set()))[1].add(word)
+        for entity_id, (label, words) in described.items():
             found = sum(len(t) for t in query.tokens if t in words) / sum(map(len, query.tokens))
             score = round(DESCRIPTION_CAP * found, 1)
             if score > (by_id[entity_id].score if entity_id in by_id else 0):
-                by_id[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score, "description",
-                                             False, {"description": score})
-        results = [c for c in by_id.values() if c.score >= min_score
-                   and (not wanted or wanted & self.entries[c.id].types)]
+                by_id[entity_id] = Candidate(entity_id, label, score, "description", False, {"description": score})
+        results = [c for c in by_id.values() if c.score >= min_score]
+        if wanted:
+            types_of = self._types(c.id for c in results)
+            results = [c for c in results if wanted & types_of.get(c.id, frozenset())]
         results.sort(key=lambda c: (-c.score, c.name.casefold(), c.id))
         return results[:limit]
 
@@ -265,9 +309,12 @@ class NameIndex:
         found: dict[str, Candidate] = {}
         key = self.lookup_key(text)
         if key:
-            found[key] = Candidate(key, self.entries[key].label, 100.0, "identifier", True)
+            found[key] = Candidate(key, self._label(key), 100.0, "identifier", True)
         if typed:
-            for entity_id, raw, form in self._names:
+            # The names with a word starting with the rarest of the words typed: the others cannot match.
+            rarest = min(set(typed), key=lambda t: self._db.rows(
+                "SELECT COUNT(*) FROM name_words WHERE kind = 0 AND word >= ? AND word < ?", (t, t + _LAST))[0][0])
+            for entity_id, raw, form, label in self._starting(rarest):
                 if entity_id == key:
                     continue
                 if all(any(token.startswith(t) for token in form.tokens) for t in typed):
@@ -277,15 +324,91 @@ class NameIndex:
                     coverage = min(1.0, len(typed) / len(form.tokens))
                     score = round(min(100.0, 60.0 + 35.0 * coverage + (5.0 if starts else 0.0)), 1)
                     if entity_id not in found or score > found[entity_id].score:
-                        found[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score, raw,
-                                                     starts and coverage == 1.0)
-        results = [c for c in found.values() if not wanted or wanted & self.entries[c.id].types]
+                        found[entity_id] = Candidate(entity_id, label, score, raw, starts and coverage == 1.0)
+        results = list(found.values())
+        if wanted:
+            types_of = self._types(c.id for c in results)
+            results = [c for c in results if wanted & types_of.get(c.id, frozenset())]
         results.sort(key=lambda c: (-c.score, len(c.matched), c.name.casefold(), c.id))
         if len(results) < offset + limit and typed:
             seen = {c.id for c in results}
             results += [c for c in self.search(text, types, limit=offset + limit, min_score=60.0)
                         if c.id not in seen]
         return results[offset:offset + limit]
+
+    def _starting(self, prefix: str) -> list[tuple[str, str, _Form, str]]:
+        rows = self._db.rows(
+            "SELECT n.seq, n.entity, n.raw, n.text, n.skeleton, e.label FROM names n JOIN name_entries e "
+            "ON e.id = n.entity WHERE n.seq IN (SELECT name FROM name_words WHERE kind = 0 AND word >= ? AND word < ?) "
+            "ORDER BY n.seq", (prefix, prefix + _LAST))
+        return _decoded(rows)
+
+
+_PLAIN, _SKELETON = 0, 1
+_LAST = "\U0010ffff"  # after every string starting with a prefix: the end of a range scan
+_CHUNK = 500  # values bound in one IN (...)
+
+_NAME_SCHEMA = """
+CREATE TABLE name_entries (id TEXT PRIMARY KEY, label TEXT NOT NULL, types TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE names (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, raw TEXT NOT NULL, text TEXT NOT NULL,
+                    skeleton TEXT NOT NULL);
+CREATE TABLE name_words (kind INTEGER NOT NULL, word TEXT NOT NULL, name INTEGER NOT NULL,
+                         PRIMARY KEY (kind, word, name)) WITHOUT ROWID;
+CREATE TABLE description_words (word TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (word, entity)) WITHOUT ROWID;
+CREATE TABLE name_keys (key TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+def write_name_tables(connection, entries) -> None:
+    """The index's tables for `entries` (kg.names.Entry), into an open SQLite connection."""
+    connection.executescript(_NAME_SCHEMA)
+    by_id = {entry.id: entry for entry in entries}
+    names, words, described, keys = [], [], [], {}
+    for entry in by_id.values():
+        for name in dict.fromkeys((entry.label, *entry.alt_labels)):
+            if name:
+                form = _Form.of(name)
+                seq = len(names)
+                names.append((seq, entry.id, name, form.text, form.skeleton))
+                words += [(_PLAIN, t, seq) for t in set(form.tokens)]
+                words += [(_SKELETON, t, seq) for t in set(form.skeleton_tokens)]
+        if entry.description:
+            described += [(w, entry.id) for w in set(normalise(entry.description).split())]
+        for key in entry.keys:
+            keys[key.casefold()] = entry.id
+    connection.executemany("INSERT INTO name_entries VALUES (?, ?, ?)",
+                           ((e.id, e.label, json.dumps(sorted(e.types))) for e in by_id.values()))
+    connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?)", names)
+    connection.executemany("INSERT INTO name_words VALUES (?, ?, ?)", words)
+    connection.executemany("INSERT INTO description_words VALUES (?, ?)", described)
+    connection.executemany("INSERT INTO name_keys VALUES (?, ?)", keys.items())
+
+
+def _decoded(rows) -> list[tuple[str, str, _Form, str]]:
+    return [(entity, raw, _Form(text, tuple(text.split()), skel, tuple(skel.split())), label)
+            for _, entity, raw, text, skel, label in rows]
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+class _Memory:
+    """The tables of an index made from entries, in an in-memory database (one connection, shared
+    by threads under a lock)."""
+
+    def __init__(self):
+        self.connection = sqlite3.connect(":memory:", check_same_thread=False)
+        self.lock = threading.Lock()
+
+    def write(self, entries) -> None:
+        with self.lock:
+            write_name_tables(self.connection, entries)
+            self.connection.commit()
+
+    def rows(self, sql: str, parameters=()) -> list:
+        with self.lock:
+            return self.connection.execute(sql, parameters).fetchall()
 
 
 def is_unambiguous(candidates: list[Candidate]) -> bool:

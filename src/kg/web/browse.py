@@ -111,7 +111,7 @@ def status(key: str):
                "about": (catalog.label(c.about), href(c.about)) if c.about in catalog.entities else None,
                "reported_by": [(catalog.label(o), href(o)) for o in c.reported_by],
                "according_to": [(catalog.label(o), href(o)) for o in c.according_to]}
-              for c in catalog.claims if c.status == key]
+              for c in catalog.claims_with_status(key)]
     return render_template("browse_statuses.html", data=data, key=key, claims=claims)
 
 

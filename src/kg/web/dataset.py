@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from ..config import Config, DataFile
 from ..errors import KgError
+from ..records import RECORDS_FILE, RecordsError, file_sha256, open_records
 from ..store import load_store, open_store
 
 
@@ -36,6 +37,7 @@ class Dataset:
     preloaded: ox.Store | None = None
     graph_sizes: dict[str, int] | None = None  # named graph -> triples, when the build says (else counted)
     statistics: dict | None = None  # the build's statistics.json (kg.store.store_statistics), if any
+    records_path: Path | None = None  # the build's pages' records (kg.records); None: made on first use
     _store: ox.Store | None = field(default=None, repr=False)
     _pid: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -164,6 +166,7 @@ def _built_dataset(config: Config) -> Dataset:
         raise KgError(f"the build's manifest is missing or unreadable ({exc}): run `kg build` again",
                       str(manifest_path)) from None
     open_store(config.store_path)  # fails here, with the path, rather than in every worker
+    records_path = check_records(config, manifest)
     modified = datetime.fromtimestamp(int(config.dataset_path.stat().st_mtime), tz=timezone.utc)
     sizes = {config.graph(name): int(count) for name, count in triples.items()}
     statistics_path = config.build_dir / "statistics.json"
@@ -172,4 +175,24 @@ def _built_dataset(config: Config) -> Dataset:
     except ValueError:
         statistics = None  # counted again, once per process
     return Dataset(files=(DataFile(config.dataset_path),), etag=str(digest)[:32], last_modified=modified,
-                   opener=lambda: open_store(config.store_path), graph_sizes=sizes, statistics=statistics)
+                   opener=lambda: open_store(config.store_path), graph_sizes=sizes, statistics=statistics,
+                   records_path=records_path)
+
+
+def check_records(config: Config, manifest: dict) -> Path:
+    """The build's records file (kg.records), checked against the size and SHA-256 its manifest
+    records and opened once: KgError (one line) if it is missing, cut short, edited or unreadable."""
+    entry = manifest.get("records")
+    path = config.build_dir / (entry or {}).get("path", RECORDS_FILE)
+    if not isinstance(entry, dict) or not path.is_file():
+        raise KgError(f"the build has no {RECORDS_FILE} (the pages' records): it is incomplete or older than "
+                      "this kg; run `kg build` again", str(path))
+    size = path.stat().st_size
+    if size != entry.get("bytes") or file_sha256(path) != entry.get("sha256"):
+        raise KgError(f"damaged build: {path.name} is not the file its manifest records ({size} bytes); "
+                      "run `kg build` again", str(path))
+    try:
+        open_records(path)
+    except RecordsError as exc:
+        raise KgError(f"damaged build: {exc}; run `kg build` again", str(path)) from None
+    return path
