@@ -25,6 +25,7 @@ match. Two entities with the same name are never a match.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import sqlite3
@@ -251,24 +252,25 @@ class NameIndex:
                 found[entity_id] = frozenset(json.loads(types))
         return found
 
-    def _names(self, where: str, words) -> list[tuple[str, str, _Form, str]]:
-        """(entity id, raw name, form, label) of the names having one of `words` (`where` picks them
-        in name_words), in the order the index was given them."""
+    def _names_with(self, words) -> list[tuple]:
+        """(seq, entity id, raw name, text, skeleton, label, types JSON) of the names having one of
+        `words` (plain or skeleton), each once."""
         rows = []
         for chunk in _chunks(sorted(words)):
             rows += self._db.rows(
-                "SELECT n.seq, n.entity, n.raw, n.text, n.skeleton, e.label FROM names n JOIN name_entries e "
-                f"ON e.id = n.entity WHERE n.seq IN (SELECT name FROM name_words WHERE {where}"
+                "SELECT n.seq, n.entity, n.raw, n.text, n.skeleton, e.label, e.types FROM names n "
+                "JOIN name_entries e ON e.id = n.entity WHERE n.seq IN (SELECT name FROM name_words WHERE word IN "
                 f"({','.join('?' * len(chunk))}))", chunk)
-        return _decoded(sorted(dict((row[0], row) for row in rows).values()))
+        return list(dict((row[0], row) for row in rows).values())
 
     def search(self, text: str, types=None, limit: int = 10, min_score: float = MIN_SCORE) -> list[Candidate]:
-        """Candidates for `text`, best first (ties by label, then id); `types`: keep entities having one."""
+        """Candidates for `text`, best first (ties by label, then id); `types`: keep entities having one.
+
+        Only names with a word like one of the query's are read (any other scores 0), and they are
+        scored best bound first (`_bound`: an upper limit of the score from the words alike), until
+        no name left could enter the first `limit`: the same answer as scoring every name."""
         wanted = set(types or ())
-        by_id: dict[str, Candidate] = {}
         key = self.lookup_key(text)
-        if key:
-            by_id[key] = Candidate(key, self._label(key), 100.0, "identifier", True, {"identifier": True})
         query = _Form.of(text, MAX_TOKENS)
         near = self._near_tokens(query)
         near_words = {word for _, word in near}
@@ -276,30 +278,64 @@ class NameIndex:
         def similar(a: str, b: str) -> float:
             return near.get((a, b), 0.0)
 
-        # Only names with a word like one of the query's: any other name scores 0.
-        for entity_id, raw, form, label in self._names("word IN ", near_words) if near_words else ():
-            if entity_id in by_id and by_id[entity_id].score == 100.0:
-                continue
-            score = _score(query, form, similar)
-            if score > (by_id[entity_id].score if entity_id in by_id else 0):
-                by_id[entity_id] = Candidate(entity_id, label, score, raw, score == 100.0, {"name": score})
         described: dict[str, tuple[str, set[str]]] = {}
         for chunk in _chunks(sorted(set(query.tokens))):
             for entity_id, word, label in self._db.rows(
                     "SELECT d.entity, d.word, e.label FROM description_words d JOIN name_entries e ON e.id = d.entity "
                     f"WHERE d.word IN ({','.join('?' * len(chunk))})", chunk):
                 described.setdefault(entity_id, (label, set()))[1].add(word)
-        for entity_id, (label, words) in described.items():
-            found = sum(len(t) for t in query.tokens if t in words) / sum(map(len, query.tokens))
-            score = round(DESCRIPTION_CAP * found, 1)
-            if score > (by_id[entity_id].score if entity_id in by_id else 0):
-                by_id[entity_id] = Candidate(entity_id, label, score, "description", False, {"description": score})
-        results = [c for c in by_id.values() if c.score >= min_score]
-        if wanted:
-            types_of = self._types(c.id for c in results)
-            results = [c for c in results if wanted & types_of.get(c.id, frozenset())]
-        results.sort(key=lambda c: (-c.score, c.name.casefold(), c.id))
-        return results[:limit]
+        description_score = {
+            entity_id: round(DESCRIPTION_CAP * sum(len(t) for t in query.tokens if t in words)
+                             / sum(map(len, query.tokens)), 1)
+            for entity_id, (_, words) in described.items()}
+        types_of = self._types([*described, *([key] if key else [])]) if wanted else {}
+
+        def admitted(entity_id: str) -> bool:
+            return not wanted or bool(wanted & types_of.get(entity_id, frozenset()))
+
+        names = self._names_with(near_words) if near_words else []
+        alike: dict[str, set[str]] = {}
+        for q, word in near:
+            alike.setdefault(word, set()).add(q)
+        order = sorted(((_bound(query, text, skel, alike), label.casefold(), entity, seq, raw, text, skel, label, kinds)
+                        for seq, entity, raw, text, skel, label, kinds in names),
+                       key=lambda c: (-c[0], c[1], c[2], c[3]))
+        best: dict[str, tuple[float, int, str, str]] = {}  # entity id -> (score, seq, name, label) of its best name
+
+        def final(entity_id: str) -> Candidate | None:
+            if entity_id == key:
+                return Candidate(key, best[key][3] if key in best else self._label(key), 100.0, "identifier", True,
+                                 {"identifier": True})
+            named = best.get(entity_id)
+            described_score = description_score.get(entity_id, 0.0)
+            if named is not None and named[0] > 0 and named[0] >= described_score:
+                return Candidate(entity_id, named[3], named[0], named[2], named[0] == 100.0, {"name": named[0]})
+            if described_score > 0:
+                return Candidate(entity_id, described[entity_id][0], described_score, "description", False,
+                                 {"description": described_score})
+            return None
+
+        def ranked() -> list[Candidate]:
+            found = (final(e) for e in {*best, *description_score, *([key] if key else [])})
+            return heapq.nsmallest(limit, (c for c in found if c is not None and c.score >= min_score
+                                           and admitted(c.id)), key=lambda c: (-c.score, c.name.casefold(), c.id))
+
+        for start in range(0, len(order), _BATCH):
+            if start:
+                top = ranked()
+                if len(top) == limit:
+                    last = top[-1]
+                    bound, label_key, entity_id = order[start][:3]
+                    if (-bound, label_key, entity_id) > (-last.score, last.name.casefold(), last.id):
+                        break  # every name left scores too little to enter the first `limit`
+            for bound, _, entity_id, seq, raw, text, skel, label, kinds in order[start:start + _BATCH]:
+                if wanted and entity_id not in types_of:
+                    types_of[entity_id] = frozenset(json.loads(kinds))
+                score = _score(query, _Form(text, tuple(text.split()), skel, tuple(skel.split())), similar)
+                held = best.get(entity_id)
+                if held is None or score > held[0] or (score == held[0] and seq < held[1]):
+                    best[entity_id] = (score, seq, raw, label)
+        return ranked()
 
     def prefix(self, text: str, types=None, limit: int = 10, offset: int = 0) -> list[Candidate]:
         """Autocompletion: entities with a name word starting with each word typed (any order),
@@ -344,6 +380,26 @@ class NameIndex:
         return _decoded(rows)
 
 
+def _bound(query: _Form, text: str, skel: str, alike: dict[str, set[str]]) -> float:
+    """At least the score `_score` gives this name: its words and the query's matched as if every
+    pair alike were perfect and none had to be shared (for the plain words and the skeletons).
+    `alike`: index word -> the query's words alike (`near`, turned around)."""
+    best = 0.0
+    for mine, theirs in ((query.tokens, text.split()), (query.skeleton_tokens, skel.split())):
+        if not mine or not theirs:
+            continue
+        matched = [n for n in theirs if n in alike]
+        if not matched:
+            continue
+        found = set().union(*(alike[n] for n in matched))
+        found_q = sum(len(q) for q in mine if q in found)
+        found_n = sum(len(n) for n in matched if not alike[n].isdisjoint(mine))
+        best = max(best, RECALL_WEIGHT * found_q / sum(map(len, mine))
+                   + (1 - RECALL_WEIGHT) * found_n / sum(map(len, theirs)))
+    return 100.0 * best + 0.1  # + rounding of _score to a tenth
+
+
+_BATCH = 256  # names scored between two checks of the bound
 _PLAIN, _SKELETON = 0, 1
 _LAST = "\U0010ffff"  # after every string starting with a prefix: the end of a range scan
 _CHUNK = 500  # values bound in one IN (...)
