@@ -13,7 +13,7 @@ is kept apart (`close_qids`) and is never presented as the entity's QID.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -135,6 +135,23 @@ class Catalog:
     @cached_property
     def _claim_ids(self) -> frozenset[str]:
         return frozenset(c.id for c in self.claims)
+
+    def type_rows(self):
+        """(id, most specific classes, every class) of each entity, in id order: what sorting entities
+        into kinds needs, without the rest of their records."""
+        return ((e.id, e.types, e.all_types) for e in self.entities.values())
+
+    def status_totals(self) -> dict[str, int]:
+        """Claims per status, statuses in the order of their first claim."""
+        return dict(Counter(c.status for c in self.claims))
+
+    def credits(self):
+        """(claim id, entity ids it credits: reported by, then according to, each once), in claims order."""
+        return ((c.id, tuple(dict.fromkeys(c.reported_by + c.according_to))) for c in self.claims)
+
+    def event_counts(self) -> dict[str, int]:
+        """Entity id -> the number of events it takes part in (entities taking part in none left out)."""
+        return {entity_id: len(events) for entity_id, events in self.events_of.items()}
 
     def claims_with_status(self, status: str) -> list[Claim]:
         """The claims of one epistemic status, in `claims` order."""

@@ -31,6 +31,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -252,74 +253,79 @@ class NameIndex:
                 found[entity_id] = frozenset(json.loads(types))
         return found
 
-    def _names_with(self, words) -> list[tuple]:
-        """(seq, entity id, raw name, text, skeleton, label, types JSON) of the names having one of
-        `words` (plain or skeleton), each once."""
-        rows = []
-        for chunk in _chunks(sorted(words)):
-            rows += self._db.rows(
-                "SELECT n.seq, n.entity, n.raw, n.text, n.skeleton, e.label, e.types FROM names n "
-                "JOIN name_entries e ON e.id = n.entity WHERE n.seq IN (SELECT name FROM name_words WHERE word IN "
-                f"({','.join('?' * len(chunk))}))", chunk)
-        return list(dict((row[0], row) for row in rows).values())
+    def _by_bound(self, query: _Form, near: dict) -> list[tuple]:
+        """(bound, label key, entity id, seq, raw name, text, skeleton, label, types JSON) of every name
+        having a word like one of the query's (any other scores 0), highest bound first (`_BOUND`)."""
+        pairs = []  # (kind, index word, query word, weight: the query word's length times its repeats)
+        for kind, mine in ((_PLAIN, query.tokens), (_SKELETON, query.skeleton_tokens)):
+            repeats = Counter(mine)
+            pairs += [(kind, word, q, len(q) * repeats[q]) for (q, word) in near if q in repeats]
+        if not pairs:
+            return []
+        values = ",".join("(?, ?, ?, ?)" for _ in pairs)
+        parameters = [x for pair in pairs for x in pair]
+        lengths = (sum(map(len, query.tokens)) or 1, sum(map(len, query.skeleton_tokens)) or 1)
+        n = len(parameters)
+        sql = _BOUND.format(values=values, rw=f"?{n + 1}", lq0=f"?{n + 2}", lq1=f"?{n + 3}", prw=f"?{n + 4}")
+        return self._db.rows(sql, (*parameters, RECALL_WEIGHT, lengths[0], lengths[1], 1 - RECALL_WEIGHT))
+
+    def _described(self, query: _Form, wanted: set, limit: int, min_score: float) -> dict[str, Candidate]:
+        """The entities whose description has words of the query, scored (at most DESCRIPTION_CAP),
+        the best `limit` of them (and any tied with the last)."""
+        repeats = Counter(query.tokens)
+        if not repeats:
+            return {}
+        total = sum(map(len, query.tokens))
+        values = ",".join("(?, ?)" for _ in repeats)
+        rows = self._db.rows(_DESCRIBED.format(values=values),
+                             [x for word, n in repeats.items() for x in (word, len(word) * n)])
+        found: dict[str, Candidate] = {}
+        last = None
+        for entity_id, label, weight, types in rows:
+            score = round(DESCRIPTION_CAP * weight / total, 1)
+            if score < min_score or (last is not None and score < last):
+                break
+            if wanted and not wanted & set(json.loads(types)):
+                continue
+            found[entity_id] = Candidate(entity_id, label, score, "description", False, {"description": score})
+            if len(found) >= limit:
+                last = score  # ties with the last one kept are kept too (the label decides between them)
+        return found
 
     def search(self, text: str, types=None, limit: int = 10, min_score: float = MIN_SCORE) -> list[Candidate]:
         """Candidates for `text`, best first (ties by label, then id); `types`: keep entities having one.
 
         Only names with a word like one of the query's are read (any other scores 0), and they are
-        scored best bound first (`_bound`: an upper limit of the score from the words alike), until
+        scored best bound first (an upper limit of the score from the words alike, `_BOUND`), until
         no name left could enter the first `limit`: the same answer as scoring every name."""
         wanted = set(types or ())
         key = self.lookup_key(text)
         query = _Form.of(text, MAX_TOKENS)
         near = self._near_tokens(query)
-        near_words = {word for _, word in near}
 
         def similar(a: str, b: str) -> float:
             return near.get((a, b), 0.0)
 
-        described: dict[str, tuple[str, set[str]]] = {}
-        for chunk in _chunks(sorted(set(query.tokens))):
-            for entity_id, word, label in self._db.rows(
-                    "SELECT d.entity, d.word, e.label FROM description_words d JOIN name_entries e ON e.id = d.entity "
-                    f"WHERE d.word IN ({','.join('?' * len(chunk))})", chunk):
-                described.setdefault(entity_id, (label, set()))[1].add(word)
-        description_score = {
-            entity_id: round(DESCRIPTION_CAP * sum(len(t) for t in query.tokens if t in words)
-                             / sum(map(len, query.tokens)), 1)
-            for entity_id, (_, words) in described.items()}
-        types_of = self._types([*described, *([key] if key else [])]) if wanted else {}
-
-        def admitted(entity_id: str) -> bool:
-            return not wanted or bool(wanted & types_of.get(entity_id, frozenset()))
-
-        names = self._names_with(near_words) if near_words else []
-        alike: dict[str, set[str]] = {}
-        for q, word in near:
-            alike.setdefault(word, set()).add(q)
-        order = sorted(((_bound(query, text, skel, alike), label.casefold(), entity, seq, raw, text, skel, label, kinds)
-                        for seq, entity, raw, text, skel, label, kinds in names),
-                       key=lambda c: (-c[0], c[1], c[2], c[3]))
+        described = self._described(query, wanted, limit, min_score)
+        types_of = self._types([key]) if wanted and key else {}
         best: dict[str, tuple[float, int, str, str]] = {}  # entity id -> (score, seq, name, label) of its best name
 
         def final(entity_id: str) -> Candidate | None:
             if entity_id == key:
-                return Candidate(key, best[key][3] if key in best else self._label(key), 100.0, "identifier", True,
-                                 {"identifier": True})
-            named = best.get(entity_id)
-            described_score = description_score.get(entity_id, 0.0)
-            if named is not None and named[0] > 0 and named[0] >= described_score:
+                label = best[key][3] if key in best else self._label(key)
+                return Candidate(key, label, 100.0, "identifier", True, {"identifier": True})
+            named, by_description = best.get(entity_id), described.get(entity_id)
+            if named is not None and named[0] > 0 and (by_description is None or named[0] >= by_description.score):
                 return Candidate(entity_id, named[3], named[0], named[2], named[0] == 100.0, {"name": named[0]})
-            if described_score > 0:
-                return Candidate(entity_id, described[entity_id][0], described_score, "description", False,
-                                 {"description": described_score})
-            return None
+            return by_description
 
         def ranked() -> list[Candidate]:
-            found = (final(e) for e in {*best, *description_score, *([key] if key else [])})
+            found = (final(e) for e in {*best, *described, *([key] if key else [])})
             return heapq.nsmallest(limit, (c for c in found if c is not None and c.score >= min_score
-                                           and admitted(c.id)), key=lambda c: (-c.score, c.name.casefold(), c.id))
+                                           and (not wanted or wanted & types_of.get(c.id, frozenset()))),
+                                   key=lambda c: (-c.score, c.name.casefold(), c.id))
 
+        order = self._by_bound(query, near)
         for start in range(0, len(order), _BATCH):
             if start:
                 top = ranked()
@@ -335,6 +341,9 @@ class NameIndex:
                 held = best.get(entity_id)
                 if held is None or score > held[0] or (score == held[0] and seq < held[1]):
                     best[entity_id] = (score, seq, raw, label)
+        for entity_id in described:
+            if wanted and entity_id not in types_of:
+                types_of[entity_id] = wanted  # _described kept only those of the types wanted
         return ranked()
 
     def prefix(self, text: str, types=None, limit: int = 10, offset: int = 0) -> list[Candidate]:
@@ -380,35 +389,46 @@ class NameIndex:
         return _decoded(rows)
 
 
-def _bound(query: _Form, text: str, skel: str, alike: dict[str, set[str]]) -> float:
-    """At least the score `_score` gives this name: its words and the query's matched as if every
-    pair alike were perfect and none had to be shared (for the plain words and the skeletons).
-    `alike`: index word -> the query's words alike (`near`, turned around)."""
-    best = 0.0
-    for mine, theirs in ((query.tokens, text.split()), (query.skeleton_tokens, skel.split())):
-        if not mine or not theirs:
-            continue
-        matched = [n for n in theirs if n in alike]
-        if not matched:
-            continue
-        found = set().union(*(alike[n] for n in matched))
-        found_q = sum(len(q) for q in mine if q in found)
-        found_n = sum(len(n) for n in matched if not alike[n].isdisjoint(mine))
-        best = max(best, RECALL_WEIGHT * found_q / sum(map(len, mine))
-                   + (1 - RECALL_WEIGHT) * found_n / sum(map(len, theirs)))
-    return 100.0 * best + 0.1  # + rounding of _score to a tenth
-
-
+# Each name's bound: the score `_score` could at most give it, its words and the query's matched as
+# if every pair alike were perfect and none had to be shared, for the plain words (kind 0) and the
+# skeletons (kind 1): RECALL_WEIGHT * (query's words found) + (1 - RECALL_WEIGHT) * (name's words
+# found), by length; + 0.1 for _score's rounding to a tenth. The parameters: the (kind, index word,
+# query word, weight) pairs alike, then (numbered after them) RECALL_WEIGHT, the query's plain and skeleton
+# lengths, 1 - RECALL_WEIGHT.
+_BOUND = """
+WITH pairs(kind, word, q, weight) AS (VALUES {values}),
+hits AS (SELECT w.name, w.kind, w.word, w.count, p.q, p.weight FROM pairs p
+         JOIN name_words w ON w.kind = p.kind AND w.word = p.word),
+found_q AS (SELECT name, kind, SUM(weight) AS found FROM (SELECT DISTINCT name, kind, q, weight FROM hits)
+            GROUP BY name, kind),
+found_n AS (SELECT name, kind, SUM(length(word) * count) AS found FROM (SELECT DISTINCT name, kind, word, count
+            FROM hits) GROUP BY name, kind),
+bounds AS (SELECT q.name, MAX({rw} * q.found / (CASE q.kind WHEN 0 THEN {lq0} ELSE {lq1} END)
+                             + {prw} * n.found / (CASE q.kind WHEN 0 THEN m.text_length ELSE m.skeleton_length END)) AS b
+           FROM found_q q JOIN found_n n ON n.name = q.name AND n.kind = q.kind JOIN names m ON m.seq = q.name
+           GROUP BY q.name)
+SELECT 100.0 * b.b + 0.1, e.label_key, m.entity, m.seq, m.raw, m.text, m.skeleton, e.label, e.types
+FROM bounds b JOIN names m ON m.seq = b.name JOIN name_entries e ON e.id = m.entity
+ORDER BY 1 DESC, 2, 3, 4
+"""
+# The entities whose description has words of the query: (id, label, found length, types), best first.
+_DESCRIBED = """
+WITH words(word, weight) AS (VALUES {values})
+SELECT d.entity, e.label, SUM(w.weight) AS found, e.types FROM words w JOIN description_words d ON d.word = w.word
+JOIN name_entries e ON e.id = d.entity GROUP BY d.entity ORDER BY found DESC, e.label_key, d.entity
+"""
 _BATCH = 256  # names scored between two checks of the bound
 _PLAIN, _SKELETON = 0, 1
 _LAST = "\U0010ffff"  # after every string starting with a prefix: the end of a range scan
 _CHUNK = 500  # values bound in one IN (...)
 
 _NAME_SCHEMA = """
-CREATE TABLE name_entries (id TEXT PRIMARY KEY, label TEXT NOT NULL, types TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE name_entries (id TEXT PRIMARY KEY, label TEXT NOT NULL, label_key TEXT NOT NULL,
+                           types TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE names (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, raw TEXT NOT NULL, text TEXT NOT NULL,
-                    skeleton TEXT NOT NULL);
-CREATE TABLE name_words (kind INTEGER NOT NULL, word TEXT NOT NULL, name INTEGER NOT NULL,
+                    skeleton TEXT NOT NULL, text_length INTEGER NOT NULL, skeleton_length INTEGER NOT NULL);
+-- kind 0: a word of the name, 1: a word of its skeleton; count: how many times the name has it
+CREATE TABLE name_words (kind INTEGER NOT NULL, word TEXT NOT NULL, name INTEGER NOT NULL, count INTEGER NOT NULL,
                          PRIMARY KEY (kind, word, name)) WITHOUT ROWID;
 CREATE TABLE description_words (word TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (word, entity)) WITHOUT ROWID;
 CREATE TABLE name_keys (key TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
@@ -425,17 +445,18 @@ def write_name_tables(connection, entries) -> None:
             if name:
                 form = _Form.of(name)
                 seq = len(names)
-                names.append((seq, entry.id, name, form.text, form.skeleton))
-                words += [(_PLAIN, t, seq) for t in set(form.tokens)]
-                words += [(_SKELETON, t, seq) for t in set(form.skeleton_tokens)]
+                names.append((seq, entry.id, name, form.text, form.skeleton, sum(map(len, form.tokens)),
+                              sum(map(len, form.skeleton_tokens))))
+                words += [(_PLAIN, t, seq, n) for t, n in Counter(form.tokens).items()]
+                words += [(_SKELETON, t, seq, n) for t, n in Counter(form.skeleton_tokens).items()]
         if entry.description:
             described += [(w, entry.id) for w in set(normalise(entry.description).split())]
         for key in entry.keys:
             keys[key.casefold()] = entry.id
-    connection.executemany("INSERT INTO name_entries VALUES (?, ?, ?)",
-                           ((e.id, e.label, json.dumps(sorted(e.types))) for e in by_id.values()))
-    connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?)", names)
-    connection.executemany("INSERT INTO name_words VALUES (?, ?, ?)", words)
+    connection.executemany("INSERT INTO name_entries VALUES (?, ?, ?, ?)",
+                           ((e.id, e.label, e.label.casefold(), json.dumps(sorted(e.types))) for e in by_id.values()))
+    connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?, ?)", names)
+    connection.executemany("INSERT INTO name_words VALUES (?, ?, ?, ?)", words)
     connection.executemany("INSERT INTO description_words VALUES (?, ?)", described)
     connection.executemany("INSERT INTO name_keys VALUES (?, ?)", keys.items())
 

@@ -25,6 +25,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from itertools import groupby
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,7 +38,7 @@ from .names import NameIndex, entries_from_catalog, write_name_tables
 log = logging.getLogger("kg.records")
 
 RECORDS_FILE = "records.sqlite"
-FORMAT = 1  # bumped when the tables change: a file of another format is refused, not misread
+FORMAT = 2  # bumped when the tables change: a file of another format is refused, not misread
 ENTITY_CACHE = 4096  # decoded entities kept per process (labels are asked for many times a page)
 
 _SCHEMA = """
@@ -54,6 +55,7 @@ CREATE TABLE roles (event TEXT NOT NULL, seq INTEGER NOT NULL, property TEXT NOT
 CREATE TABLE events_of (entity TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL,
                         PRIMARY KEY (entity, seq)) WITHOUT ROWID;
 CREATE TABLE texts (id TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE credits (claim TEXT NOT NULL, seq INTEGER NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (claim, seq)) WITHOUT ROWID;
 """
 _INDEXES = """
 CREATE INDEX claims_by_status ON claims (status, id);
@@ -93,6 +95,8 @@ def write_records(path: Path, catalog: Catalog) -> None:
         connection.executemany("INSERT INTO events_of VALUES (?, ?, ?)",
                                ((e, n, v) for e, events in catalog.events_of.items() for n, v in enumerate(events)))
         connection.executemany("INSERT INTO texts VALUES (?, ?)", catalog.texts.items())
+        connection.executemany("INSERT INTO credits VALUES (?, ?, ?)",
+                               ((c, n, e) for c, credited in catalog.credits() for n, e in enumerate(credited)))
         connection.executescript(_INDEXES)
         write_name_tables(connection, entries_from_catalog(catalog))
         connection.commit()
@@ -344,6 +348,22 @@ class StoredCatalog:
             for table in ("entities", "claims"):
                 found |= {r[0] for r in self._db.rows(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)}
         return found
+
+    def type_rows(self):
+        return ((entity_id, tuple(json.loads(types)), frozenset(json.loads(every))) for entity_id, types, every in
+                self._db.iterate("SELECT id, json_extract(data, '$[5]'), json_extract(data, '$[6]') FROM entities "
+                                 "ORDER BY id"))
+
+    def status_totals(self) -> dict[str, int]:
+        return {status: n for status, n, _ in self._db.rows(
+            "SELECT status, COUNT(*), MIN(id) AS first FROM claims GROUP BY status ORDER BY first")}
+
+    def credits(self):
+        rows = self._db.iterate("SELECT claim, entity FROM credits ORDER BY claim, seq")
+        return ((claim, tuple(entity for _, entity in group)) for claim, group in groupby(rows, key=lambda r: r[0]))
+
+    def event_counts(self) -> dict[str, int]:
+        return dict(self._db.rows("SELECT entity, COUNT(*) FROM events_of GROUP BY entity"))
 
     def claims_with_status(self, status: str) -> list[Claim]:
         return [_claim(r[0]) for r in self._db.rows("SELECT data FROM claims WHERE status = ? ORDER BY id", (status,))]
