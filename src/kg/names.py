@@ -32,6 +32,7 @@ import sqlite3
 import threading
 import unicodedata
 from collections import Counter
+from itertools import islice
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -253,21 +254,30 @@ class NameIndex:
                 found[entity_id] = frozenset(json.loads(types))
         return found
 
-    def _by_bound(self, query: _Form, near: dict) -> list[tuple]:
-        """(bound, label key, entity id, seq, raw name, text, skeleton, label, types JSON) of every name
-        having a word like one of the query's (any other scores 0), highest bound first (`_BOUND`)."""
-        pairs = []  # (kind, index word, query word, weight: the query word's length times its repeats)
+    def _by_bound(self, query: _Form, near: dict):
+        """(bound, label key, entity id, seq) of every name having a word like one of the query's (any
+        other scores 0), highest bound first (`_BOUND`), read as they are used."""
+        alike: dict[tuple[int, str], int] = {}  # (kind, index word) -> length of the query's words alike it
         for kind, mine in ((_PLAIN, query.tokens), (_SKELETON, query.skeleton_tokens)):
             repeats = Counter(mine)
-            pairs += [(kind, word, q, len(q) * repeats[q]) for (q, word) in near if q in repeats]
-        if not pairs:
-            return []
-        values = ",".join("(?, ?, ?, ?)" for _ in pairs)
-        parameters = [x for pair in pairs for x in pair]
+            for q, word in near:
+                if q in repeats:
+                    alike[kind, word] = alike.get((kind, word), 0) + len(q) * repeats[q]
+        if not alike:
+            return iter(())
+        values = ",".join("(?, ?, ?)" for _ in alike)
+        parameters = [x for (kind, word), weight in alike.items() for x in (kind, word, weight)]
         lengths = (sum(map(len, query.tokens)) or 1, sum(map(len, query.skeleton_tokens)) or 1)
         n = len(parameters)
         sql = _BOUND.format(values=values, rw=f"?{n + 1}", lq0=f"?{n + 2}", lq1=f"?{n + 3}", prw=f"?{n + 4}")
-        return self._db.rows(sql, (*parameters, RECALL_WEIGHT, lengths[0], lengths[1], 1 - RECALL_WEIGHT))
+        return self._db.iterate(sql, (*parameters, RECALL_WEIGHT, lengths[0], lengths[1], 1 - RECALL_WEIGHT))
+
+    def _name_rows(self, seqs: list[int]) -> list[tuple]:
+        """(raw name, text, skeleton, label, types JSON) of each name, in the order of `seqs`."""
+        rows = {row[0]: row[1:] for row in self._db.rows(
+            "SELECT n.seq, n.raw, n.text, n.skeleton, e.label, e.types FROM names n JOIN name_entries e "
+            f"ON e.id = n.entity WHERE n.seq IN ({','.join('?' * len(seqs))})", seqs)}
+        return [rows[seq] for seq in seqs]
 
     def _described(self, query: _Form, wanted: set, limit: int, min_score: float) -> dict[str, Candidate]:
         """The entities whose description has words of the query, scored (at most DESCRIPTION_CAP),
@@ -326,15 +336,16 @@ class NameIndex:
                                    key=lambda c: (-c.score, c.name.casefold(), c.id))
 
         order = self._by_bound(query, near)
-        for start in range(0, len(order), _BATCH):
-            if start:
+        while batch := list(islice(order, _BATCH)):
+            if best:
                 top = ranked()
                 if len(top) == limit:
                     last = top[-1]
-                    bound, label_key, entity_id = order[start][:3]
+                    bound, label_key, entity_id = batch[0][:3]
                     if (-bound, label_key, entity_id) > (-last.score, last.name.casefold(), last.id):
                         break  # every name left scores too little to enter the first `limit`
-            for bound, _, entity_id, seq, raw, text, skel, label, kinds in order[start:start + _BATCH]:
+            names = self._name_rows([row[3] for row in batch])
+            for (bound, _, entity_id, seq), (raw, text, skel, label, kinds) in zip(batch, names):
                 if wanted and entity_id not in types_of:
                     types_of[entity_id] = frozenset(json.loads(kinds))
                 score = _score(query, _Form(text, tuple(text.split()), skel, tuple(skel.split())), similar)
@@ -391,24 +402,21 @@ class NameIndex:
 
 # Each name's bound: the score `_score` could at most give it, its words and the query's matched as
 # if every pair alike were perfect and none had to be shared, for the plain words (kind 0) and the
-# skeletons (kind 1): RECALL_WEIGHT * (query's words found) + (1 - RECALL_WEIGHT) * (name's words
-# found), by length; + 0.1 for _score's rounding to a tenth. The parameters: the (kind, index word,
-# query word, weight) pairs alike, then (numbered after them) RECALL_WEIGHT, the query's plain and skeleton
-# lengths, 1 - RECALL_WEIGHT.
+# skeletons (kind 1): RECALL_WEIGHT * (query's words found, at most all) + (1 - RECALL_WEIGHT) *
+# (name's words found), by length; + 0.1 for _score's rounding to a tenth. The parameters: each
+# (kind, index word, length of the query's words alike it) then, numbered after them, RECALL_WEIGHT,
+# the query's plain and skeleton lengths, 1 - RECALL_WEIGHT. One row per name and index word: no
+# DISTINCT needed (a name with two words alike one query word counts it twice: a looser bound, still one).
 _BOUND = """
-WITH pairs(kind, word, q, weight) AS (VALUES {values}),
-hits AS (SELECT w.name, w.kind, w.word, w.count, p.q, p.weight FROM pairs p
-         JOIN name_words w ON w.kind = p.kind AND w.word = p.word),
-found_q AS (SELECT name, kind, SUM(weight) AS found FROM (SELECT DISTINCT name, kind, q, weight FROM hits)
-            GROUP BY name, kind),
-found_n AS (SELECT name, kind, SUM(length(word) * count) AS found FROM (SELECT DISTINCT name, kind, word, count
-            FROM hits) GROUP BY name, kind),
-bounds AS (SELECT q.name, MAX({rw} * q.found / (CASE q.kind WHEN 0 THEN {lq0} ELSE {lq1} END)
-                             + {prw} * n.found / (CASE q.kind WHEN 0 THEN m.text_length ELSE m.skeleton_length END)) AS b
-           FROM found_q q JOIN found_n n ON n.name = q.name AND n.kind = q.kind JOIN names m ON m.seq = q.name
-           GROUP BY q.name)
-SELECT 100.0 * b.b + 0.1, e.label_key, m.entity, m.seq, m.raw, m.text, m.skeleton, e.label, e.types
-FROM bounds b JOIN names m ON m.seq = b.name JOIN name_entries e ON e.id = m.entity
+WITH alike(kind, word, weight) AS (VALUES {values}),
+per_kind AS (SELECT w.name, w.kind, MIN(1.0, SUM(a.weight) * 1.0 / (CASE w.kind WHEN 0 THEN {lq0} ELSE {lq1} END)) AS q,
+                    SUM(length(w.word) * w.count) AS n
+             FROM alike a JOIN name_words w ON w.kind = a.kind AND w.word = a.word GROUP BY w.name, w.kind),
+bounds AS (SELECT p.name, MAX({rw} * p.q + {prw} * p.n * 1.0 / (CASE p.kind WHEN 0 THEN m.text_length
+                                                                ELSE m.skeleton_length END)) AS b, m.entity
+           FROM per_kind p JOIN names m ON m.seq = p.name GROUP BY p.name)
+SELECT 100.0 * b.b + 0.1, e.label_key, b.entity, b.name
+FROM bounds b JOIN name_entries e ON e.id = b.entity
 ORDER BY 1 DESC, 2, 3, 4
 """
 # The entities whose description has words of the query: (id, label, found length, types), best first.
@@ -486,6 +494,9 @@ class _Memory:
     def rows(self, sql: str, parameters=()) -> list:
         with self.lock:
             return self.connection.execute(sql, parameters).fetchall()
+
+    def iterate(self, sql: str, parameters=()):
+        return iter(self.rows(sql, parameters))
 
 
 def is_unambiguous(candidates: list[Candidate]) -> bool:
