@@ -11,6 +11,8 @@ from flask import Flask
 from .. import catalog as catalog_module
 from ..config import Config, from_env
 from ..desk import build_desk
+from ..desk.model import LocalEvidence
+from ..desk.paths import PathFinder
 from ..process_engine import PoolSettings, ProcessEngine
 from ..query_engine import DataVersion, EmbeddedEngine, QueryEngine
 from ..reconcile import Limits, ReconciliationService
@@ -79,7 +81,8 @@ def read_page_records(config: Config, catalog: StoredCatalog) -> PageRecords:
     names = catalog.name_index()
     reconciliation = ReconciliationService(config, catalog, names, Limits(
         max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
-    return PageRecords(catalog, names, reconciliation, lambda: build_desk(catalog, names, quote_href))
+    return PageRecords(catalog, names, reconciliation, PathFinder(LocalEvidence(catalog, quote_href), names),
+                       lambda: build_desk(catalog, names, quote_href))
 
 
 def records_of(config: Config, store: ox.Store) -> StoredCatalog:

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from ..config import Config
 from ..catalog import Catalog
 from ..desk import Desk
+from ..desk.paths import PathFinder
 from ..names import NameIndex
 from ..query_engine import QueryEngine
 from ..reconcile import ReconciliationService
@@ -73,6 +74,10 @@ class AppState:
     def desk(self) -> Desk:
         return self.records.desk
 
+    @property
+    def paths(self) -> PathFinder:
+        return self.records.paths
+
 
 @dataclass
 class PageRecords:
@@ -85,6 +90,7 @@ class PageRecords:
     catalog: Catalog
     names: NameIndex
     reconciliation: ReconciliationService
+    paths: PathFinder  # evidence paths over kg.desk.model.LocalEvidence: each node read when a walk reaches it
     make_desk: Callable[[], Desk]
     _desk: Desk | None = field(default=None, repr=False)
     _desk_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
