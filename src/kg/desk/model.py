@@ -236,7 +236,7 @@ def _derive_spans(nodes: dict[str, Node]) -> None:
 
 
 #: Nodes and link lists a LocalEvidence keeps (then it starts afresh): a walk may visit many.
-LOCAL_CACHE = 50_000
+LOCAL_CACHE = 5_000
 #: Events followed along after/before links to bound an undated event (its part of the order).
 MAX_ORDERED = 10_000
 

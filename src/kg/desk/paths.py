@@ -35,7 +35,7 @@ THROUGH_KINDS = frozenset({"person", "org", "group", "country", "event", "docume
 #: Links that connect nothing (they order events in time).
 NOT_CONNECTIONS = frozenset({"after", "before", "followedFrom"})
 MAX_FOUND = 5000  # paths enumerated at most per search (the answer says when it stopped there)
-MAX_KEPT = 50_000  # nodes whose hops are kept
+MAX_KEPT = 5_000  # nodes whose hops are kept
 SUGGEST_SCORE = 60.0  # name-index score (0-100) below which a candidate is not worth proposing
 
 
