@@ -149,9 +149,10 @@ class Catalog:
         """(claim id, entity ids it credits: reported by, then according to, each once), in claims order."""
         return ((c.id, tuple(dict.fromkeys(c.reported_by + c.according_to))) for c in self.claims)
 
-    def event_counts(self) -> dict[str, int]:
-        """Entity id -> the number of events it takes part in (entities taking part in none left out)."""
-        return {entity_id: len(events) for entity_id, events in self.events_of.items()}
+    def most_events(self, cls: str, limit: int) -> list[Entity]:
+        """The `limit` entities of a class (or a subclass) taking part in the most events, ties in id order."""
+        having = [e for e in self.entities.values() if cls in e.all_types]
+        return sorted(having, key=lambda e: -len(self.events_of.get(e.id, ())))[:limit]
 
     def claims_with_status(self, status: str) -> list[Claim]:
         """The claims of one epistemic status, in `claims` order."""

@@ -38,7 +38,7 @@ from .names import NameIndex, entries_from_catalog, write_name_tables
 log = logging.getLogger("kg.records")
 
 RECORDS_FILE = "records.sqlite"
-FORMAT = 2  # bumped when the tables change: a file of another format is refused, not misread
+FORMAT = 3  # bumped when the tables change: a file of another format is refused, not misread
 ENTITY_CACHE = 4096  # decoded entities kept per process (labels are asked for many times a page)
 
 _SCHEMA = """
@@ -55,6 +55,7 @@ CREATE TABLE roles (event TEXT NOT NULL, seq INTEGER NOT NULL, property TEXT NOT
 CREATE TABLE events_of (entity TEXT NOT NULL, seq INTEGER NOT NULL, event TEXT NOT NULL,
                         PRIMARY KEY (entity, seq)) WITHOUT ROWID;
 CREATE TABLE texts (id TEXT PRIMARY KEY, text TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE entity_classes (id TEXT PRIMARY KEY, types TEXT NOT NULL, all_types TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE credits (claim TEXT NOT NULL, seq INTEGER NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (claim, seq)) WITHOUT ROWID;
 """
 _INDEXES = """
@@ -95,6 +96,8 @@ def write_records(path: Path, catalog: Catalog) -> None:
         connection.executemany("INSERT INTO events_of VALUES (?, ?, ?)",
                                ((e, n, v) for e, events in catalog.events_of.items() for n, v in enumerate(events)))
         connection.executemany("INSERT INTO texts VALUES (?, ?)", catalog.texts.items())
+        connection.executemany("INSERT INTO entity_classes VALUES (?, ?, ?)",
+                               ((e.id, json.dumps(e.types), json.dumps(sorted(e.all_types))) for e in catalog.entities.values()))
         connection.executemany("INSERT INTO credits VALUES (?, ?, ?)",
                                ((c, n, e) for c, credited in catalog.credits() for n, e in enumerate(credited)))
         connection.executescript(_INDEXES)
@@ -351,8 +354,14 @@ class StoredCatalog:
 
     def type_rows(self):
         return ((entity_id, tuple(json.loads(types)), frozenset(json.loads(every))) for entity_id, types, every in
-                self._db.iterate("SELECT id, json_extract(data, '$[5]'), json_extract(data, '$[6]') FROM entities "
-                                 "ORDER BY id"))
+                self._db.iterate("SELECT id, types, all_types FROM entity_classes ORDER BY id"))
+
+    def most_events(self, cls: str, limit: int) -> list[Entity]:
+        ids = [row[0] for row in self._db.rows(
+            "SELECT c.id FROM entity_classes c LEFT JOIN (SELECT entity, COUNT(*) AS n FROM events_of GROUP BY entity) e "
+            "ON e.entity = c.id WHERE EXISTS (SELECT 1 FROM json_each(c.all_types) WHERE value = ?) "
+            "ORDER BY COALESCE(e.n, 0) DESC, c.id LIMIT ?", (cls, limit))]
+        return [self.entities[i] for i in ids]
 
     def status_totals(self) -> dict[str, int]:
         return {status: n for status, n, _ in self._db.rows(
@@ -361,9 +370,6 @@ class StoredCatalog:
     def credits(self):
         rows = self._db.iterate("SELECT claim, entity FROM credits ORDER BY claim, seq")
         return ((claim, tuple(entity for _, entity in group)) for claim, group in groupby(rows, key=lambda r: r[0]))
-
-    def event_counts(self) -> dict[str, int]:
-        return dict(self._db.rows("SELECT entity, COUNT(*) FROM events_of GROUP BY entity"))
 
     def claims_with_status(self, status: str) -> list[Claim]:
         return [_claim(r[0]) for r in self._db.rows("SELECT data FROM claims WHERE status = ? ORDER BY id", (status,))]

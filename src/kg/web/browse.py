@@ -116,14 +116,6 @@ class Indexes:
     def documents(self) -> list:
         return [self.catalog.entities[i] for i, _, all_types in self.catalog.type_rows() if "SourceDocument" in all_types]
 
-    def most_events(self, kind_class: str, limit: int) -> list:
-        """The `limit` entities of a class taking part in the most events (ties in id order)."""
-        counts = self.catalog.event_counts()
-        ids = [i for i, _, all_types in self.catalog.type_rows() if kind_class in all_types]
-        ids.sort(key=lambda i: -counts.get(i, 0))
-        return [self.catalog.entities[i] for i in ids[:limit]]
-
-
 def _event_type_title(catalog: Catalog, types: tuple[str, ...]) -> str:
     label = catalog.class_labels.get(types[0], types[0]) if types else "event"
     return label[:1].upper() + label[1:]

@@ -41,7 +41,7 @@ def index():
     graphs, default_size, total = graph_sizes()
     data = indexes()
     return render_template("home.html", config=state.config, graphs=graphs, default_size=default_size,
-                           total=total, data=data, kinds=KINDS, people=data.most_events("Person", 8),
+                           total=total, data=data, kinds=KINDS, people=state.catalog.most_events("Person", 8),
                            claims=sum(data.status_counts.values()))
 
 
