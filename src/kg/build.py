@@ -4,8 +4,8 @@ This module only orchestrates; each step lives in its own module. Everything is 
 temporary directory beside the build directory and swapped in at the end, so a failed build
 (bad data, a SHACL violation, a crash, a full disk) leaves the previous build as it was. A build
 holds a lock beside the build directory while it runs; with it, any staging folder left beside the
-target is from a build that was killed, and is removed. The manifest records the dataset's SHA-256
-and quad count, which `kg serve` checks before serving it (kg.web.dataset).
+target is from a build that was killed, and is removed. The manifest records the dataset's size,
+SHA-256 and quad count, which `kg serve` checks (kg.web.integrity: the size at start, the rest while serving).
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def _build(config: Config, engine: str) -> dict:
             summary = summarise(config, graphs, loaded.sources)
             dataset, summary["dataset_sha256"] = write_dataset(staged, graphs)
             summary["dataset_quads"] = sum(len(graph.quads) for graph in dataset.graphs)
+            summary["dataset_bytes"] = staged.dataset_path.stat().st_size  # kg serve's check at start
             _write_json(staging / "origins.json", loaded.origins)
         with steps.step("store", "bulk-loading the query store"):
             summary["store"] = {"path": "store", "quads": write_verified_store(staged, summary)}
