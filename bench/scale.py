@@ -188,14 +188,19 @@ def serve_kg(build_dir: Path, repeat: int, work: Path, page_repeat: int = 20) ->
         idle = {pid: rss_mb(pid) for pid in workers}
         texts = queries()
         _, first_query = get(port, query_path(next(iter(texts.values()))))
+        # The first page of each worker (2 requests: gunicorn may hand both to one worker): it opens the
+        # pages' records. A person id the measured pages do not ask for.
+        first_pages = [get(port, f"/person/p{900 + i:06d}.html", "text/html")[1] for i in range(2)]
         pages = measure_pages(port, page_repeat)  # first: a query over the time limit replaces its worker
         print(f"kg pages: {json.dumps(pages)}", file=sys.stderr, flush=True)
-        named = measure_queries(port, "/sparql", repeat)
+        after_pages = {pid: rss_mb(pid) for pid in children(server.pid)}
+        named = measure_queries(port, "/sparql", repeat) if repeat else {}  # --repeat 0: pages only
         print(f"kg queries: {json.dumps(named)}", file=sys.stderr, flush=True)
         after = {pid: rss_mb(pid) for pid in children(server.pid)}  # the workers now (some may be new)
         return {"first_answer_s": first_answer, "first_query_ms": first_query * 1000, "queries": named,
-                "pages": pages, "master_rss_mb": rss_mb(server.pid),
-                "worker_rss_idle_mb": sorted(idle.values()), "worker_rss_after_mb": sorted(after.values())}
+                "first_pages_ms": [t * 1000 for t in first_pages], "pages": pages, "master_rss_mb": rss_mb(server.pid),
+                "worker_rss_idle_mb": sorted(idle.values()), "worker_rss_after_pages_mb": sorted(after_pages.values()),
+                "worker_rss_after_mb": sorted(after.values())}
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -336,11 +341,13 @@ def serving_only(build_dir: Path, work: Path, repeat: int, page_repeat: int) -> 
     load_before = os.getloadavg()
     serve = serve_kg(build_dir, repeat, work, page_repeat)
     nt_file = next((build_dir / "downloads").glob("kg-*[0-9].nt"), None)
-    oxigraph = serve_oxigraph(nt_file, repeat, work) if nt_file else None
+    oxigraph = serve_oxigraph(nt_file, repeat, work) if nt_file and repeat else None
     load_after = os.getloadavg()
     print(f"{build_dir}: load average before {tuple(round(x, 1) for x in load_before)}, "
           f"after {tuple(round(x, 1) for x in load_after)}; kg serve first answer {serve['first_answer_s']:.1f} s, "
-          f"worker RSS idle {serve['worker_rss_idle_mb']} MB, after {serve['worker_rss_after_mb']} MB\n")
+          f"first page of each worker {[round(t) for t in serve['first_pages_ms']]} ms; worker RSS idle "
+          f"{serve['worker_rss_idle_mb']} MB, after the pages {serve.get('worker_rss_after_pages_mb')} MB, after the "
+          f"queries too {serve['worker_rss_after_mb']} MB\n")
     print("| request | kg p50 (ms) | kg p99 (ms) | Oxigraph p50 (ms) | Oxigraph p99 (ms) |\n|---|---:|---:|---:|---:|")
     for name, (p50, p99, *rest) in serve["queries"].items():
         other = oxigraph["queries"].get(name) if oxigraph else None
@@ -357,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000", help="asserted triples per run, comma-separated")
     parser.add_argument("--work", type=Path, default=Path("/tmp/kg-scale"), help="scratch folder (default /tmp/kg-scale)")
-    parser.add_argument("--repeat", type=int, default=20, help="requests per named query (default 20)")
+    parser.add_argument("--repeat", type=int, default=20, help="requests per named query (default 20; 0: pages only, no named queries, no Oxigraph server)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench", help="where the JSON and the plots go")
     parser.add_argument("--page-repeat", type=int, default=20, help="distinct paths per kind of page (default 20)")
     parser.add_argument("--serve", type=Path, metavar="BUILD_DIR",

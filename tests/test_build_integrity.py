@@ -274,3 +274,24 @@ def _status(url: str) -> tuple[int, str]:
             return answer.status, answer.read().decode()
     except urllib.error.HTTPError as refused:
         return refused.code, refused.read().decode()
+
+
+def test_a_records_file_cut_short_missing_or_edited_is_refused(copy_of_build):
+    """The pages' records (records.sqlite, kg.records): its size and format at start, its SHA-256 by the
+    check while serving; an edit of the same size is refused there."""
+    path = copy_of_build.build_dir / "records.sqlite"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(KgError, match="damaged build: records.sqlite has .* bytes where its manifest records"):
+        load_dataset(copy_of_build)
+    result = serve(copy_of_build)
+    assert result.returncode == 2 and result.stderr.strip().count("\n") == 0 and "records.sqlite" in result.stderr
+    path.unlink()
+    with pytest.raises(KgError, match="the build has no records.sqlite"):
+        load_dataset(copy_of_build)
+    edited = bytearray(data)
+    edited[-10] ^= 0xFF  # the same size: only the SHA-256 can tell
+    path.write_bytes(bytes(edited))
+    app, verification = served_app(copy_of_build)
+    assert verification.state == "failed" and "records.sqlite" in verification.failure
+    assert app.test_client().get("/person/donald-trump.html", headers={"Accept": "text/html"}).status_code == 503

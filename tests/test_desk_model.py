@@ -36,3 +36,23 @@ def test_the_real_build_keeps_every_alleged_relation_off_the_plain_triples(real)
     assert all(set(l.statuses) & {"claimed", "alleged", "denied"} for l in hedged)
     funding = [l for l in hedged if l.predicate == "fundingSource" and l.object == "country/russia"]
     assert funding and funding[0].statuses == ("claimed",)
+
+
+def test_local_evidence_reads_the_same_nodes_and_links_one_node_at_a_time(real, built):
+    """The evidence paths read nodes and links one at a time from the build's records file
+    (kg.desk.model.LocalEvidence over kg.records): each must be what the whole-graph evidence holds,
+    in the same order, an undated event's bounds from its order included."""
+    from kg.desk.model import LocalEvidence
+    from kg.records import open_records
+
+    local = LocalEvidence(open_records(built.build_dir / "records.sqlite"))
+    undated_bounded = 0
+    for node_id, node in real.nodes.items():
+        mine = local.nodes[node_id]
+        assert (mine.entity, mine.claims, mine.span, mine.placed_by, mine.derived_span) == \
+            (node.entity, node.claims, node.span, node.placed_by, node.derived_span), node_id
+        assert local.links_at(node_id) == real.links_at(node_id), node_id
+        assert local.outgoing.get(node_id, ()) == (real.outgoing.get(node_id) or ()), node_id
+        undated_bounded += node.derived_span is not None
+    assert undated_bounded > 0  # the real graph has events placed only by their order
+    assert "status/alleged" not in local.nodes

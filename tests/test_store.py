@@ -132,19 +132,23 @@ def test_404_suggests_ids_one_typo_away(no_scan_client):
         assert 'href="/person/michael-flynn"' in page, typo
 
 
-def test_serve_starts_without_reading_the_pages_records(built, monkeypatch):
-    """The catalog, name index, reconciliation and desk are read on first use, not at start: at
-    millions of triples reading them takes minutes, and queries need none of them."""
+def test_serve_reads_the_pages_records_from_the_build_never_from_the_store(built, monkeypatch):
+    """The catalog, name index and reconciliation come from the build's records file (kg.records),
+    opened on first use: at millions of triples reading them from the store takes minutes and
+    hundreds of MB a worker, and queries need none of them."""
     from kg import catalog as catalog_module
+    from kg.web.state import state_of
 
     reads = []
     real = catalog_module.from_store
     monkeypatch.setattr(catalog_module, "from_store", lambda *args: reads.append(1) or real(*args))
-    client = create_app(built).test_client()
+    app = create_app(built)
+    client = app.test_client()
     answer = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
                         headers={"Accept": "application/sparql-results+json"})
     assert answer.status_code == 200 and answer.get_json()["boolean"] is True
-    assert reads == []
+    assert state_of(app)._records is None  # not read for a query
     assert client.get("/person/michael-flynn.html").status_code == 200
     assert client.get("/search", query_string={"q": "Flynn"}).status_code == 200
-    assert reads == [1]  # once, for every page that needs them
+    assert reads == []
+    assert state_of(app).records.catalog.path == built.build_dir / "records.sqlite"

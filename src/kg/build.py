@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import dump, infer, link, load, validate, vocab
+from . import dump, infer, link, load, records, validate, vocab
 from .canonical import TYPE_KEY, SortedDataset, sorted_dataset
 from .config import Config
 from .errors import KgError
@@ -40,7 +40,7 @@ from .void import members_per_class
 
 log = logging.getLogger("kg.build")
 STATISTICS_FILE = "statistics.json"  # VoID counts of each graph, for the service description
-STEPS = 7
+STEPS = 8
 
 
 class ValidationFailed(KgError):
@@ -124,6 +124,9 @@ def _build(config: Config, engine: str) -> dict:
             _write_json(staging / "manifest.json", summary)
         with steps.step("dumps", "writing the downloads"):
             dump.write_dumps(staged, dataset=dataset)
+        with steps.step("records", "writing the pages' records"):
+            summary["records"] = records.build_records(staged)
+            _write_json(staging / "manifest.json", summary)
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return {**summary, "step_seconds": steps.seconds}

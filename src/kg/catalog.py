@@ -13,7 +13,7 @@ is kept apart (`close_qids`) and is never presented as the entity's QID.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -127,6 +127,40 @@ class Catalog:
     def relations_of(self, entity_id: str) -> tuple[Relation, ...]:
         """The plain relations with the entity at either end, in `relations` order."""
         return self._relations_by_end[1].get(entity_id, ())
+
+    def existing(self, ids) -> set[str]:
+        """The ids among `ids` of an entity, event or claim of the catalog."""
+        return {i for i in ids if i in self.entities or i in self._claim_ids}
+
+    @cached_property
+    def _claim_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.claims)
+
+    def type_rows(self):
+        """(id, most specific classes, every class) of each entity, in id order: what sorting entities
+        into kinds needs, without the rest of their records."""
+        return ((e.id, e.types, e.all_types) for e in self.entities.values())
+
+    def status_totals(self) -> dict[str, int]:
+        """Claims per status, statuses in the order of their first claim."""
+        return dict(Counter(c.status for c in self.claims))
+
+    def credits(self):
+        """(claim id, entity ids it credits: reported by, then according to, each once), in claims order."""
+        return ((c.id, tuple(dict.fromkeys(c.reported_by + c.according_to))) for c in self.claims)
+
+    def most_events(self, cls: str, limit: int) -> list[Entity]:
+        """The `limit` entities of a class (or a subclass) taking part in the most events, ties in id order."""
+        having = [e for e in self.entities.values() if cls in e.all_types]
+        return sorted(having, key=lambda e: -len(self.events_of.get(e.id, ())))[:limit]
+
+    def claims_with_status(self, status: str) -> list[Claim]:
+        """The claims of one epistemic status, in `claims` order."""
+        return [c for c in self.claims if c.status == status]
+
+    def claims_stated_in(self, source_id: str | None) -> list[Claim]:
+        """The claims whose source document is `source_id` (None: those naming none), in `claims` order."""
+        return [c for c in self.claims if c.source == source_id]
 
     @cached_property
     def _relations_by_end(self) -> tuple[dict, dict]:

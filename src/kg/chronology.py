@@ -15,6 +15,7 @@ from .catalog import Catalog, Entity
 QUALIFIER_RANK = {"early": 0, "beginning": 0, "spring": 1, "mid": 1, "summer": 2, "late": 2, "autumn": 3,
                   "fall": 3, "end": 3, "winter": 4}
 MAX_CHAIN = 8  # after -> after -> ... hops followed to place an undated event
+MAX_PLACED = 100_000
 
 
 @dataclass(frozen=True)
@@ -33,18 +34,16 @@ def _date_key(value: str, qualifier: str | None) -> tuple:
 
 
 class Chronology:
-    """Placements of every event of a catalog, computed once."""
+    """Placements of the events of a catalog, each computed on first use from the event's own
+    relations and kept (up to MAX_PLACED: a crawler walking a million events must not keep them all)."""
 
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
-        self._after: dict[str, list[str]] = {}
-        self._before: dict[str, list[str]] = {}
-        for relation in catalog.relations:
-            if relation.predicate == "after":
-                self._after.setdefault(relation.subject, []).append(relation.object)
-            elif relation.predicate == "before":
-                self._before.setdefault(relation.subject, []).append(relation.object)
         self._placed: dict[str, Placement] = {}
+
+    def _anchors(self, entity_id: str, predicate: str) -> list[str]:
+        """The events an event is stated to come after (or before): its own relations, looked up."""
+        return sorted(r.object for r in self.catalog.relations_from(entity_id) if r.predicate == predicate)
 
     def place(self, entity_id: str, depth: int = 0) -> Placement:
         if entity_id in self._placed:
@@ -52,6 +51,8 @@ class Chronology:
         entity = self.catalog.entities.get(entity_id)
         placement = self._compute(entity, depth) if entity else Placement(None, "undated")
         if depth == 0 or placement.key is not None:
+            if len(self._placed) >= MAX_PLACED:
+                self._placed.clear()
             self._placed[entity_id] = placement
         return placement
 
@@ -61,11 +62,11 @@ class Chronology:
         if entity.not_before or entity.not_after:
             return Placement(_date_key(entity.not_before or entity.not_after, None) + (0,), "bounds")
         if depth < MAX_CHAIN:
-            for anchor in sorted(self._after.get(entity.id, ())):
+            for anchor in self._anchors(entity.id, "after"):
                 placed = self.place(anchor, depth + 1)
                 if placed.key is not None:
                     return Placement(placed.key + (1, depth), "after", anchor)
-            for anchor in sorted(self._before.get(entity.id, ())):
+            for anchor in self._anchors(entity.id, "before"):
                 placed = self.place(anchor, depth + 1)
                 if placed.key is not None:
                     return Placement(placed.key + (-1, -depth), "before", anchor)

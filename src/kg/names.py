@@ -25,8 +25,14 @@ match. Two entities with the same name are never a match.
 
 from __future__ import annotations
 
+import heapq
+import json
 import re
+import sqlite3
+import threading
 import unicodedata
+from collections import Counter
+from itertools import islice
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
@@ -181,30 +187,46 @@ class Candidate:
 
 
 class NameIndex:
-    """Entities' names, normalised once; searched by scoring every name (the dataset is small:
-    a few hundred names; a token index narrows nothing worth its complexity at this size)."""
+    """Entities' names, normalised once, in SQLite tables (`write_name_tables`): each name's words
+    and skeleton words (a posting list: the names having a word), each description's words, and
+    the identifiers. A search scores only the names having a word like one of the query's (those
+    without score 0), so it reads a few rows however many names there are.
 
-    def __init__(self, entries):
-        self.entries = {entry.id: entry for entry in entries}
-        self._names: list[tuple[str, str, _Form]] = []  # (entity id, raw name, form)
-        self._descriptions: dict[str, set[str]] = {}
-        self._keys: dict[str, str] = {}
-        for entry in self.entries.values():
-            for name in dict.fromkeys((entry.label, *entry.alt_labels)):
-                if name:
-                    self._names.append((entry.id, name, _Form.of(name)))
-            if entry.description:
-                self._descriptions[entry.id] = set(normalise(entry.description).split())
-            for key in entry.keys:
-                self._keys[key.casefold()] = entry.id
-        self._vocabulary = sorted({t for _, _, form in self._names for t in form.tokens})
-        self._skeletons = sorted({t for _, _, form in self._names for t in form.skeleton_tokens})
+    `NameIndex(entries)` writes the tables into an in-memory database; `NameIndex.stored(db)`
+    reads those the build wrote into its records file (kg.records)."""
+
+    def __init__(self, entries=None, *, db=None):
+        if db is None:
+            db = _Memory()
+            db.write(entries or ())
+        self._db = db
+        self._vocabulary: list[str] | None = None
+        self._skeletons: list[str] | None = None
+
+    @classmethod
+    def stored(cls, db) -> "NameIndex":
+        """The index over tables already written; `db.rows(sql, parameters)` answers queries."""
+        return cls(db=db)
+
+    def _words(self, kind: int) -> list[str]:
+        if kind == _PLAIN:
+            if self._vocabulary is None:
+                self._vocabulary = [r[0] for r in self._db.rows(
+                    "SELECT DISTINCT word FROM name_words WHERE kind = 0 ORDER BY word")]
+            return self._vocabulary
+        if self._skeletons is None:
+            self._skeletons = [r[0] for r in self._db.rows(
+                "SELECT DISTINCT word FROM name_words WHERE kind = 1 ORDER BY word")]
+        return self._skeletons
 
     def _near_tokens(self, query: _Form) -> dict[tuple[str, str], float]:
         """(query word, index word) -> similarity, for the pairs alike only (plain words and
         skeletons); rapidfuzz scans the vocabulary, token_similarity has the last word."""
         near = {}
-        for mine, vocabulary in ((query.tokens, self._vocabulary), (query.skeleton_tokens, self._skeletons)):
+        for mine, kind in ((query.tokens, _PLAIN), (query.skeleton_tokens, _SKELETON)):
+            if not mine:
+                continue
+            vocabulary = self._words(kind)
             for q in set(mine):
                 for word, _, _ in process.extract(q, vocabulary, scorer=OSA.normalized_similarity,
                                                   score_cutoff=TOKEN_SIMILARITY, limit=None):
@@ -214,48 +236,126 @@ class NameIndex:
         return near
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return self._db.rows("SELECT COUNT(*) FROM name_entries")[0][0]
 
     def lookup_key(self, text: str) -> str | None:
         """The entity an identifier names (its id, IRI or QID), or None."""
-        return self._keys.get(text.strip().casefold())
+        rows = self._db.rows("SELECT entity FROM name_keys WHERE key = ?", (text.strip().casefold(),))
+        return rows[0][0] if rows else None
+
+    def _label(self, entity_id: str) -> str:
+        return self._db.rows("SELECT label FROM name_entries WHERE id = ?", (entity_id,))[0][0]
+
+    def _types(self, entity_ids) -> dict[str, frozenset[str]]:
+        found = {}
+        for chunk in _chunks(sorted(set(entity_ids))):
+            for entity_id, types in self._db.rows(
+                    f"SELECT id, types FROM name_entries WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                found[entity_id] = frozenset(json.loads(types))
+        return found
+
+    def _by_bound(self, query: _Form, near: dict):
+        """(bound, label key, entity id, seq) of every name having a word like one of the query's (any
+        other scores 0), highest bound first (`_BOUND`), read as they are used."""
+        alike: dict[tuple[int, str], int] = {}  # (kind, index word) -> length of the query's words alike it
+        for kind, mine in ((_PLAIN, query.tokens), (_SKELETON, query.skeleton_tokens)):
+            repeats = Counter(mine)
+            for q, word in near:
+                if q in repeats:
+                    alike[kind, word] = alike.get((kind, word), 0) + len(q) * repeats[q]
+        if not alike:
+            return iter(())
+        values = ",".join("(?, ?, ?)" for _ in alike)
+        parameters = [x for (kind, word), weight in alike.items() for x in (kind, word, weight)]
+        lengths = (sum(map(len, query.tokens)) or 1, sum(map(len, query.skeleton_tokens)) or 1)
+        n = len(parameters)
+        sql = _BOUND.format(values=values, rw=f"?{n + 1}", lq0=f"?{n + 2}", lq1=f"?{n + 3}", prw=f"?{n + 4}")
+        return self._db.iterate(sql, (*parameters, RECALL_WEIGHT, lengths[0], lengths[1], 1 - RECALL_WEIGHT))
+
+    def _name_rows(self, seqs: list[int]) -> list[tuple]:
+        """(raw name, text, skeleton, label, types JSON) of each name, in the order of `seqs`."""
+        rows = {row[0]: row[1:] for row in self._db.rows(
+            "SELECT n.seq, n.raw, n.text, n.skeleton, e.label, e.types FROM names n JOIN name_entries e "
+            f"ON e.id = n.entity WHERE n.seq IN ({','.join('?' * len(seqs))})", seqs)}
+        return [rows[seq] for seq in seqs]
+
+    def _described(self, query: _Form, wanted: set, limit: int, min_score: float) -> dict[str, Candidate]:
+        """The entities whose description has words of the query, scored (at most DESCRIPTION_CAP),
+        the best `limit` of them (and any tied with the last)."""
+        repeats = Counter(query.tokens)
+        if not repeats:
+            return {}
+        total = sum(map(len, query.tokens))
+        values = ",".join("(?, ?)" for _ in repeats)
+        rows = self._db.rows(_DESCRIBED.format(values=values),
+                             [x for word, n in repeats.items() for x in (word, len(word) * n)])
+        found: dict[str, Candidate] = {}
+        last = None
+        for entity_id, label, weight, types in rows:
+            score = round(DESCRIPTION_CAP * weight / total, 1)
+            if score < min_score or (last is not None and score < last):
+                break
+            if wanted and not wanted & set(json.loads(types)):
+                continue
+            found[entity_id] = Candidate(entity_id, label, score, "description", False, {"description": score})
+            if len(found) >= limit:
+                last = score  # ties with the last one kept are kept too (the label decides between them)
+        return found
 
     def search(self, text: str, types=None, limit: int = 10, min_score: float = MIN_SCORE) -> list[Candidate]:
-        """Candidates for `text`, best first (ties by label, then id); `types`: keep entities having one."""
+        """Candidates for `text`, best first (ties by label, then id); `types`: keep entities having one.
+
+        Only names with a word like one of the query's are read (any other scores 0), and they are
+        scored best bound first (an upper limit of the score from the words alike, `_BOUND`), until
+        no name left could enter the first `limit`: the same answer as scoring every name."""
         wanted = set(types or ())
-        by_id: dict[str, Candidate] = {}
         key = self.lookup_key(text)
-        if key:
-            by_id[key] = Candidate(key, self.entries[key].label, 100.0, "identifier", True,
-                                   {"identifier": True})
         query = _Form.of(text, MAX_TOKENS)
         near = self._near_tokens(query)
-        near_words = {word for _, word in near}
 
         def similar(a: str, b: str) -> float:
             return near.get((a, b), 0.0)
 
-        for entity_id, raw, form in self._names:
-            if entity_id in by_id and by_id[entity_id].score == 100.0:
-                continue
-            if near_words.isdisjoint(form.tokens) and near_words.isdisjoint(form.skeleton_tokens):
-                continue  # no word of this name is like a word of the query: it scores 0
-            score = _score(query, form, similar)
-            if score > (by_id[entity_id].score if entity_id in by_id else 0):
-                by_id[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score,
-                                             raw, score == 100.0, {"name": score})
-        for entity_id, words in self._descriptions.items():
-            if not query.tokens:
-                break
-            found = sum(len(t) for t in query.tokens if t in words) / sum(map(len, query.tokens))
-            score = round(DESCRIPTION_CAP * found, 1)
-            if score > (by_id[entity_id].score if entity_id in by_id else 0):
-                by_id[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score, "description",
-                                             False, {"description": score})
-        results = [c for c in by_id.values() if c.score >= min_score
-                   and (not wanted or wanted & self.entries[c.id].types)]
-        results.sort(key=lambda c: (-c.score, c.name.casefold(), c.id))
-        return results[:limit]
+        described = self._described(query, wanted, limit, min_score)
+        types_of = self._types([key]) if wanted and key else {}
+        best: dict[str, tuple[float, int, str, str]] = {}  # entity id -> (score, seq, name, label) of its best name
+
+        def final(entity_id: str) -> Candidate | None:
+            if entity_id == key:
+                label = best[key][3] if key in best else self._label(key)
+                return Candidate(key, label, 100.0, "identifier", True, {"identifier": True})
+            named, by_description = best.get(entity_id), described.get(entity_id)
+            if named is not None and named[0] > 0 and (by_description is None or named[0] >= by_description.score):
+                return Candidate(entity_id, named[3], named[0], named[2], named[0] == 100.0, {"name": named[0]})
+            return by_description
+
+        def ranked() -> list[Candidate]:
+            found = (final(e) for e in {*best, *described, *([key] if key else [])})
+            return heapq.nsmallest(limit, (c for c in found if c is not None and c.score >= min_score
+                                           and (not wanted or wanted & types_of.get(c.id, frozenset()))),
+                                   key=lambda c: (-c.score, c.name.casefold(), c.id))
+
+        order = self._by_bound(query, near)
+        while batch := list(islice(order, _BATCH)):
+            if best:
+                top = ranked()
+                if len(top) == limit:
+                    last = top[-1]
+                    bound, label_key, entity_id = batch[0][:3]
+                    if (-bound, label_key, entity_id) > (-last.score, last.name.casefold(), last.id):
+                        break  # every name left scores too little to enter the first `limit`
+            names = self._name_rows([row[3] for row in batch])
+            for (bound, _, entity_id, seq), (raw, text, skel, label, kinds) in zip(batch, names):
+                if wanted and entity_id not in types_of:
+                    types_of[entity_id] = frozenset(json.loads(kinds))
+                score = _score(query, _Form(text, tuple(text.split()), skel, tuple(skel.split())), similar)
+                held = best.get(entity_id)
+                if held is None or score > held[0] or (score == held[0] and seq < held[1]):
+                    best[entity_id] = (score, seq, raw, label)
+        for entity_id in described:
+            if wanted and entity_id not in types_of:
+                types_of[entity_id] = wanted  # _described kept only those of the types wanted
+        return ranked()
 
     def prefix(self, text: str, types=None, limit: int = 10, offset: int = 0) -> list[Candidate]:
         """Autocompletion: entities with a name word starting with each word typed (any order),
@@ -265,9 +365,12 @@ class NameIndex:
         found: dict[str, Candidate] = {}
         key = self.lookup_key(text)
         if key:
-            found[key] = Candidate(key, self.entries[key].label, 100.0, "identifier", True)
+            found[key] = Candidate(key, self._label(key), 100.0, "identifier", True)
         if typed:
-            for entity_id, raw, form in self._names:
+            # The names with a word starting with the rarest of the words typed: the others cannot match.
+            rarest = min(set(typed), key=lambda t: self._db.rows(
+                "SELECT COUNT(*) FROM name_words WHERE kind = 0 AND word >= ? AND word < ?", (t, t + _LAST))[0][0])
+            for entity_id, raw, form, label in self._starting(rarest):
                 if entity_id == key:
                     continue
                 if all(any(token.startswith(t) for token in form.tokens) for t in typed):
@@ -277,15 +380,123 @@ class NameIndex:
                     coverage = min(1.0, len(typed) / len(form.tokens))
                     score = round(min(100.0, 60.0 + 35.0 * coverage + (5.0 if starts else 0.0)), 1)
                     if entity_id not in found or score > found[entity_id].score:
-                        found[entity_id] = Candidate(entity_id, self.entries[entity_id].label, score, raw,
-                                                     starts and coverage == 1.0)
-        results = [c for c in found.values() if not wanted or wanted & self.entries[c.id].types]
+                        found[entity_id] = Candidate(entity_id, label, score, raw, starts and coverage == 1.0)
+        results = list(found.values())
+        if wanted:
+            types_of = self._types(c.id for c in results)
+            results = [c for c in results if wanted & types_of.get(c.id, frozenset())]
         results.sort(key=lambda c: (-c.score, len(c.matched), c.name.casefold(), c.id))
         if len(results) < offset + limit and typed:
             seen = {c.id for c in results}
             results += [c for c in self.search(text, types, limit=offset + limit, min_score=60.0)
                         if c.id not in seen]
         return results[offset:offset + limit]
+
+    def _starting(self, prefix: str) -> list[tuple[str, str, _Form, str]]:
+        rows = self._db.rows(
+            "SELECT n.seq, n.entity, n.raw, n.text, n.skeleton, e.label FROM names n JOIN name_entries e "
+            "ON e.id = n.entity WHERE n.seq IN (SELECT name FROM name_words WHERE kind = 0 AND word >= ? AND word < ?) "
+            "ORDER BY n.seq", (prefix, prefix + _LAST))
+        return _decoded(rows)
+
+
+# Each name's bound: the score `_score` could at most give it, its words and the query's matched as
+# if every pair alike were perfect and none had to be shared, for the plain words (kind 0) and the
+# skeletons (kind 1): RECALL_WEIGHT * (query's words found, at most all) + (1 - RECALL_WEIGHT) *
+# (name's words found), by length; + 0.1 for _score's rounding to a tenth. The parameters: each
+# (kind, index word, length of the query's words alike it) then, numbered after them, RECALL_WEIGHT,
+# the query's plain and skeleton lengths, 1 - RECALL_WEIGHT. One row per name and index word: no
+# DISTINCT needed (a name with two words alike one query word counts it twice: a looser bound, still one).
+_BOUND = """
+WITH alike(kind, word, weight) AS (VALUES {values}),
+per_kind AS (SELECT w.name, w.kind, MIN(1.0, SUM(a.weight) * 1.0 / (CASE w.kind WHEN 0 THEN {lq0} ELSE {lq1} END)) AS q,
+                    SUM(length(w.word) * w.count) AS n
+             FROM alike a JOIN name_words w ON w.kind = a.kind AND w.word = a.word GROUP BY w.name, w.kind),
+bounds AS (SELECT p.name, MAX({rw} * p.q + {prw} * p.n * 1.0 / (CASE p.kind WHEN 0 THEN m.text_length
+                                                                ELSE m.skeleton_length END)) AS b, m.entity
+           FROM per_kind p JOIN names m ON m.seq = p.name GROUP BY p.name)
+SELECT 100.0 * b.b + 0.1, e.label_key, b.entity, b.name
+FROM bounds b JOIN name_entries e ON e.id = b.entity
+ORDER BY 1 DESC, 2, 3, 4
+"""
+# The entities whose description has words of the query: (id, label, found length, types), best first.
+_DESCRIBED = """
+WITH words(word, weight) AS (VALUES {values})
+SELECT d.entity, e.label, SUM(w.weight) AS found, e.types FROM words w JOIN description_words d ON d.word = w.word
+JOIN name_entries e ON e.id = d.entity GROUP BY d.entity ORDER BY found DESC, e.label_key, d.entity
+"""
+_BATCH = 256  # names scored between two checks of the bound
+_PLAIN, _SKELETON = 0, 1
+_LAST = "\U0010ffff"  # after every string starting with a prefix: the end of a range scan
+_CHUNK = 500  # values bound in one IN (...)
+
+_NAME_SCHEMA = """
+CREATE TABLE name_entries (id TEXT PRIMARY KEY, label TEXT NOT NULL, label_key TEXT NOT NULL,
+                           types TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE names (seq INTEGER PRIMARY KEY, entity TEXT NOT NULL, raw TEXT NOT NULL, text TEXT NOT NULL,
+                    skeleton TEXT NOT NULL, text_length INTEGER NOT NULL, skeleton_length INTEGER NOT NULL);
+-- kind 0: a word of the name, 1: a word of its skeleton; count: how many times the name has it
+CREATE TABLE name_words (kind INTEGER NOT NULL, word TEXT NOT NULL, name INTEGER NOT NULL, count INTEGER NOT NULL,
+                         PRIMARY KEY (kind, word, name)) WITHOUT ROWID;
+CREATE TABLE description_words (word TEXT NOT NULL, entity TEXT NOT NULL, PRIMARY KEY (word, entity)) WITHOUT ROWID;
+CREATE TABLE name_keys (key TEXT PRIMARY KEY, entity TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+def write_name_tables(connection, entries) -> None:
+    """The index's tables for `entries` (kg.names.Entry), into an open SQLite connection."""
+    connection.executescript(_NAME_SCHEMA)
+    by_id = {entry.id: entry for entry in entries}
+    names, words, described, keys = [], [], [], {}
+    for entry in by_id.values():
+        for name in dict.fromkeys((entry.label, *entry.alt_labels)):
+            if name:
+                form = _Form.of(name)
+                seq = len(names)
+                names.append((seq, entry.id, name, form.text, form.skeleton, sum(map(len, form.tokens)),
+                              sum(map(len, form.skeleton_tokens))))
+                words += [(_PLAIN, t, seq, n) for t, n in Counter(form.tokens).items()]
+                words += [(_SKELETON, t, seq, n) for t, n in Counter(form.skeleton_tokens).items()]
+        if entry.description:
+            described += [(w, entry.id) for w in set(normalise(entry.description).split())]
+        for key in entry.keys:
+            keys[key.casefold()] = entry.id
+    connection.executemany("INSERT INTO name_entries VALUES (?, ?, ?, ?)",
+                           ((e.id, e.label, e.label.casefold(), json.dumps(sorted(e.types))) for e in by_id.values()))
+    connection.executemany("INSERT INTO names VALUES (?, ?, ?, ?, ?, ?, ?)", names)
+    connection.executemany("INSERT INTO name_words VALUES (?, ?, ?, ?)", words)
+    connection.executemany("INSERT INTO description_words VALUES (?, ?)", described)
+    connection.executemany("INSERT INTO name_keys VALUES (?, ?)", keys.items())
+
+
+def _decoded(rows) -> list[tuple[str, str, _Form, str]]:
+    return [(entity, raw, _Form(text, tuple(text.split()), skel, tuple(skel.split())), label)
+            for _, entity, raw, text, skel, label in rows]
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+class _Memory:
+    """The tables of an index made from entries, in an in-memory database (one connection, shared
+    by threads under a lock)."""
+
+    def __init__(self):
+        self.connection = sqlite3.connect(":memory:", check_same_thread=False)
+        self.lock = threading.Lock()
+
+    def write(self, entries) -> None:
+        with self.lock:
+            write_name_tables(self.connection, entries)
+            self.connection.commit()
+
+    def rows(self, sql: str, parameters=()) -> list:
+        with self.lock:
+            return self.connection.execute(sql, parameters).fetchall()
+
+    def iterate(self, sql: str, parameters=()):
+        return iter(self.rows(sql, parameters))
 
 
 def is_unambiguous(candidates: list[Candidate]) -> bool:

@@ -110,9 +110,17 @@ class Evidence:
 
     def __post_init__(self):
         self.outgoing, self.incoming = defaultdict(list), defaultdict(list)
+        self._at: dict[str, list[Link]] = defaultdict(list)
         for link in self.links:
             self.outgoing[link.subject].append(link)
             self.incoming[link.object].append(link)
+            self._at[link.subject].append(link)
+            if link.object != link.subject:
+                self._at[link.object].append(link)
+
+    def links_at(self, node_id: str) -> list[Link]:
+        """The links with the node at either end, in `links` order."""
+        return self._at.get(node_id, [])
 
     @classmethod
     def from_catalog(cls, catalog: Catalog, place_of: Callable[[Claim], str] | None = None) -> "Evidence":
@@ -225,3 +233,155 @@ def _derive_spans(nodes: dict[str, Node]) -> None:
         node = nodes[node_id]
         if node.span is None and (first or last):
             node.derived_span = Span(first, last, "order")
+
+
+#: Nodes and link lists a LocalEvidence keeps (then it starts afresh): a walk may visit many.
+LOCAL_CACHE = 5_000
+#: Events followed along after/before links to bound an undated event (its part of the order).
+MAX_ORDERED = 10_000
+
+
+class LocalEvidence:
+    """`Evidence`'s interface for one node at a time (the evidence paths): each node and the links
+    at it are read from the catalog when first asked for (kg.records answers by look-ups), never
+    the whole graph. The same nodes and links as `Evidence.from_catalog`, in the same order; an
+    undated event's bounds come from the events its after/before links reach (its part of the
+    order, as the whole graph's fixed point gives them)."""
+
+    def __init__(self, catalog: Catalog, place_of: Callable[[Claim], str] | None = None):
+        self.catalog = catalog
+        self.place_of = place_of
+        self._nodes: dict[str, Node] = {}
+        self._links: dict[str, list[Link]] = {}
+        self.nodes = _LocalNodes(self)
+        self.outgoing = _LocalEnds(self, outgoing=True)
+        self.incoming = _LocalEnds(self, outgoing=False)
+
+    label = Evidence.label
+    href = staticmethod(Evidence.href)
+    predicate_label = Evidence.predicate_label
+    class_label = Evidence.class_label
+    claims_for = Evidence.claims_for
+    place = Evidence.place
+    claim_json = Evidence.claim_json
+
+    def node(self, node_id: str) -> Node | None:
+        node = self._nodes.get(node_id)
+        if node is None:
+            entity = self.catalog.entities.get(node_id)
+            if entity is None:
+                return None
+            node = Node(entity, span=span_of(entity.date, entity.date_precision, entity.date_qualifier,
+                                             entity.not_before, entity.not_after))
+            node.claims = self._whole_claims(node_id)
+            node.placed_by = [(link.predicate, link.object) for link in self.links_at(node_id)
+                              if link.predicate in ORDER and link.subject == node_id]
+            if node.is_event and node.span is None:
+                node.derived_span = self._derived_span(node_id)
+            if len(self._nodes) >= LOCAL_CACHE:
+                self._nodes.clear()
+            self._nodes[node_id] = node
+        return node
+
+    def links_at(self, node_id: str) -> list[Link]:
+        """The links with the node at either end, in the order of `Evidence.links` (plain ones in
+        relation order, then those known only on claims, by subject, predicate and object)."""
+        found = self._links.get(node_id)
+        if found is not None:
+            return found
+        catalog = self.catalog
+        reified: dict[tuple[str, str, str], list[Claim]] = defaultdict(list)
+        for claim in catalog.claims_about.get(node_id, ()):
+            if claim.is_relation and node_id in (claim.subject, claim.object) \
+                    and claim.subject in catalog.entities and claim.object in catalog.entities:
+                reified[claim.subject, claim.predicate, claim.object].append(claim)
+        found, plain = [], set()
+        for relation in catalog.relations_of(node_id):
+            key = (relation.subject, relation.predicate, relation.object)
+            plain.add(key)
+            support = reified.get(key) or self._whole_claims(relation.subject)
+            found.append(Link(*key, claims=tuple(support), plain=True))
+        found += [Link(*key, claims=tuple(support), plain=False) for key, support in sorted(reified.items())
+                  if key not in plain]
+        if len(self._links) >= LOCAL_CACHE:
+            self._links.clear()
+        self._links[node_id] = found
+        return found
+
+    def _whole_claims(self, node_id: str) -> list[Claim]:
+        """The claims about the node as a whole (not one of its relations), in the order of the text."""
+        known = self._nodes.get(node_id)
+        if known is not None:
+            return known.claims
+        return sorted((c for c in self.catalog.claims_about.get(node_id, ()) if not c.is_relation and c.about == node_id),
+                      key=lambda c: (c.start if c.start is not None else 1 << 30, c.id))
+
+    def _derived_span(self, node_id: str) -> Span | None:
+        """`_derive_spans` over the events the node's after/before links reach (both ways)."""
+        events = {node_id: self.catalog.entities[node_id]}
+        constraints, todo = [], [node_id]
+        while todo and len(events) < MAX_ORDERED:
+            at = todo.pop()
+            for link in self._order_links(at):
+                other = link.object if link.subject == at else link.subject
+                if link.subject == at:  # each link once: from its subject
+                    inverse = "before" if link.predicate == "after" else "after"
+                    constraints += [(at, link.predicate, other), (other, inverse, at)]
+                if other not in events:
+                    entity = self.catalog.entities.get(other)
+                    if entity is not None and entity.is_event:
+                        events[other] = entity
+                        todo.append(other)
+        bounds = {}
+        for event_id, e in events.items():
+            span = span_of(e.date, e.date_precision, e.date_qualifier, e.not_before, e.not_after)
+            bounds[event_id] = [span.first if span else None, span.last if span else None]
+        for _ in range(len(events) + 1):
+            changed = False
+            for at, relation, other in constraints:
+                if at not in bounds or other not in bounds:
+                    continue
+                mine, theirs = bounds[at], bounds[other]
+                if relation == "after" and theirs[0] and (mine[0] is None or mine[0] < theirs[0]):
+                    mine[0], changed = theirs[0], True
+                if relation == "before" and theirs[1] and (mine[1] is None or mine[1] > theirs[1]):
+                    mine[1], changed = theirs[1], True
+            if not changed:
+                break
+        first, last = bounds[node_id]
+        return Span(first, last, "order") if first or last else None
+
+    def _order_links(self, node_id: str) -> list[Link]:
+        return [link for link in self.links_at(node_id) if link.predicate in ORDER]
+
+
+class _LocalNodes:
+    """`Evidence.nodes` for a LocalEvidence: a node by id, read on first use."""
+
+    def __init__(self, evidence: LocalEvidence):
+        self.evidence = evidence
+
+    def __getitem__(self, node_id: str) -> Node:
+        node = self.evidence.node(node_id)
+        if node is None:
+            raise KeyError(node_id)
+        return node
+
+    def get(self, node_id: str, default=None):
+        node = self.evidence.node(node_id) if isinstance(node_id, str) else None
+        return default if node is None else node
+
+    def __contains__(self, node_id) -> bool:
+        return isinstance(node_id, str) and node_id in self.evidence.catalog.entities
+
+
+class _LocalEnds:
+    """`Evidence.outgoing` / `incoming` for a LocalEvidence: a node's links by their subject (object)."""
+
+    def __init__(self, evidence: LocalEvidence, outgoing: bool):
+        self.evidence, self.outgoing = evidence, outgoing
+
+    def get(self, node_id: str, default=()):
+        links = [link for link in self.evidence.links_at(node_id)
+                 if (link.subject if self.outgoing else link.object) == node_id]
+        return links or default

@@ -35,6 +35,7 @@ THROUGH_KINDS = frozenset({"person", "org", "group", "country", "event", "docume
 #: Links that connect nothing (they order events in time).
 NOT_CONNECTIONS = frozenset({"after", "before", "followedFrom"})
 MAX_FOUND = 5000  # paths enumerated at most per search (the answer says when it stopped there)
+MAX_KEPT = 5_000  # nodes whose hops are kept
 SUGGEST_SCORE = 60.0  # name-index score (0-100) below which a candidate is not worth proposing
 
 
@@ -97,14 +98,21 @@ class PathFinder:
     def __init__(self, evidence: Evidence, names: NameIndex):
         self.evidence = evidence
         self.names = names
-        self.adjacent: dict[str, list[Hop]] = {nid: [] for nid in evidence.nodes}
-        for link in evidence.links:
-            if link.predicate in NOT_CONNECTIONS or not link.claims or link.subject == link.object:
-                continue
-            self.adjacent[link.subject].append(Hop(link.subject, link.object, link, True))
-            self.adjacent[link.object].append(Hop(link.object, link.subject, link, False))
-        for hops in self.adjacent.values():
-            hops.sort(key=lambda h: (RANK.get(h.status, 99), evidence.label(h.end)))
+        self._adjacent: dict[str, list[Hop]] = {}
+
+    def adjacent(self, node_id: str) -> list[Hop]:
+        """The hops from a node, strongest status first, then by the label of where they lead; made
+        on first use from the node's links (`evidence.links_at`) and kept (up to MAX_KEPT nodes)."""
+        hops = self._adjacent.get(node_id)
+        if hops is None:
+            hops = [Hop(node_id, link.object if link.subject == node_id else link.subject, link,
+                        link.subject == node_id) for link in self.evidence.links_at(node_id)
+                    if link.predicate not in NOT_CONNECTIONS and link.claims and link.subject != link.object]
+            hops.sort(key=lambda h: (RANK.get(h.status, 99), self.evidence.label(h.end)))
+            if len(self._adjacent) >= MAX_KEPT:
+                self._adjacent.clear()
+            self._adjacent[node_id] = hops
+        return hops
 
     def search(self, start: str, end: str, max_length: int = DEFAULT_MAX_LENGTH, weakest: str = STATUSES[-1],
                as_of: str | None = None) -> PathSearch:
@@ -181,7 +189,7 @@ class PathFinder:
             if at == target:
                 found.append(Path(tuple(nodes), tuple(hops)))
                 return len(found) < MAX_FOUND
-            for hop in self.adjacent[at]:
+            for hop in self.adjacent(at):
                 nxt = hop.end
                 if nxt in on_path or nxt not in distance or len(hops) + 1 + distance[nxt] > max_length:
                     continue
@@ -206,7 +214,7 @@ class PathFinder:
             at = queue.popleft()
             if distance[at] >= max_length or at == source:
                 continue
-            for hop in self.adjacent[at]:
+            for hop in self.adjacent(at):
                 nxt = hop.end
                 if nxt in distance or not hop_ok(hop):
                     continue

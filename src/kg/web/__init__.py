@@ -11,10 +11,12 @@ from flask import Flask
 from .. import catalog as catalog_module
 from ..config import Config, from_env
 from ..desk import build_desk
-from ..names import index_catalog
+from ..desk.model import LocalEvidence
+from ..desk.paths import PathFinder
 from ..process_engine import PoolSettings, ProcessEngine
 from ..query_engine import DataVersion, EmbeddedEngine, QueryEngine
 from ..reconcile import Limits, ReconciliationService
+from ..records import StoredCatalog, open_records, temporary_records
 from ..remote_engine import StoreEngine
 from ..remote_store import StoreClient, endpoints_of
 from . import (browse, downloads, entities, errors, home, integrity, network, paths, reconcile, search, security, site,
@@ -60,8 +62,12 @@ def create_app(config: Config | None = None) -> Flask:
     )
     # The pages' records of the graph (catalog, search, desk), read on first use; with --store from a
     # snapshot of the release current then (restart kg serve after a publish to refresh them).
-    records = (lambda: release_snapshot(engine)) if config.store else (lambda: dataset.store)
-    state.read_records = lambda: read_page_records(config, records())
+    if config.store:
+        state.read_records = lambda: read_page_records(config, records_of(config, release_snapshot(engine)))
+    elif dataset.records_path is not None:  # the build's records file
+        state.read_records = lambda: read_page_records(config, open_records(dataset.records_path))
+    else:
+        state.read_records = lambda: read_page_records(config, records_of(config, dataset.store))
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
@@ -76,12 +82,17 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
-def read_page_records(config: Config, store: ox.Store) -> PageRecords:
-    catalog = catalog_module.from_store(store, config)
-    names = index_catalog(catalog)
+def read_page_records(config: Config, catalog: StoredCatalog) -> PageRecords:
+    names = catalog.name_index()
     reconciliation = ReconciliationService(config, catalog, names, Limits(
         max_queries=config.reconcile_max_queries, max_limit=config.reconcile_max_limit))
-    return PageRecords(catalog, names, reconciliation, build_desk(catalog, names, quote_href))
+    return PageRecords(catalog, names, reconciliation, PathFinder(LocalEvidence(catalog, quote_href), names),
+                       lambda: build_desk(catalog, names, quote_href))
+
+
+def records_of(config: Config, store: ox.Store) -> StoredCatalog:
+    """The records of a dataset no build wrote them for (kg serve --data, --store), in a temporary file."""
+    return open_records(temporary_records(catalog_module.from_store(store, config)))
 
 
 def release_snapshot(engine: StoreEngine) -> ox.Store:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Blueprint, abort, render_template
 
 from ..catalog import STATUSES, Catalog
 from ..chronology import Chronology
 from .entity_view import date_as_written, quote_href
-from .kinds import BY_KEY, KINDS, href, kind_of
+from .kinds import BY_KEY, KINDS, href, kind_of, kind_of_types
 from .page_cache import cached_page
 from .state import current_state
 
@@ -36,38 +37,88 @@ class Item:
 
 
 class Indexes:
+    """What the browse and home pages show, each part computed on its first use: the figures (counts
+    per kind, status and event type, the sources credited, the documents) from light reads of the
+    records (kg.records: their ids and classes, per-status counts, the credits), the lists of every
+    entity of a kind only for the /browse/<kind> pages that show them."""
+
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
+
+    @cached_property
+    def _lists(self) -> tuple[dict[str, list[Item]], dict[str, list[Item]]]:
+        catalog = self.catalog
         chronology = Chronology(catalog)
-        self.by_kind: dict[str, list[Item]] = defaultdict(list)
-        self.event_types: dict[str, list[Item]] = defaultdict(list)
+        by_kind: dict[str, list[Item]] = defaultdict(list)
+        event_types: dict[str, list[Item]] = defaultdict(list)
         for entity in catalog.entities.values():
             kind = kind_of(entity)
             placement = chronology.place(entity.id) if entity.is_event else None
             item = Item(entity.id, entity.label, href(entity.id), entity.description, entity.statuses,
                         len(catalog.claims_about.get(entity.id, ())), date_as_written(entity),
                         "" if placement is None or placement.how in ("dated", "bounds") else placement.how)
-            self.by_kind[kind.key].append(item)
+            by_kind[kind.key].append(item)
             if entity.is_event:
-                label = catalog.class_labels.get(entity.types[0], entity.types[0]) if entity.types else "event"
-                self.event_types[label[:1].upper() + label[1:]].append(item)
-        for items in self.by_kind.values():
+                event_types[_event_type_title(catalog, entity.types)].append(item)
+        for items in by_kind.values():
             items.sort(key=lambda i: i.label.casefold())
-        for items in self.event_types.values():
+        for items in event_types.values():
             placed, undated = chronology.in_order([i.id for i in items])
             order = {entity_id: n for n, entity_id in enumerate(placed + undated)}
             items.sort(key=lambda i: order[i.id])
-        self.event_types = dict(sorted(self.event_types.items(), key=lambda kv: (-len(kv[1]), kv[0])))
-        self.kind_counts = {kind.key: len(self.by_kind.get(kind.key, ())) for kind in KINDS}
-        self.status_counts = dict.fromkeys(STATUSES, 0)
-        self.status_counts.update(Counter(c.status for c in catalog.claims))
+        return by_kind, dict(sorted(event_types.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+
+    @property
+    def by_kind(self) -> dict[str, list[Item]]:
+        return self._lists[0]
+
+    @property
+    def event_types(self) -> dict[str, list[Item]]:
+        return self._lists[1]
+
+    @cached_property
+    def _counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        kinds: Counter = Counter()
+        event_types: Counter = Counter()
+        for _, types, all_types in self.catalog.type_rows():
+            kinds[kind_of_types(all_types).key] += 1
+            if "Event" in all_types:
+                event_types[_event_type_title(self.catalog, types)] += 1
+        return ({kind.key: kinds.get(kind.key, 0) for kind in KINDS},
+                dict(sorted(event_types.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+    @property
+    def kind_counts(self) -> dict[str, int]:
+        return self._counts[0]
+
+    @property
+    def event_type_counts(self) -> dict[str, int]:
+        """Events per type (the title of their most specific class), most first: the lists' sizes."""
+        return self._counts[1]
+
+    @cached_property
+    def status_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATUSES, 0)
+        counts.update(self.catalog.status_totals())
+        return counts
+
+    @cached_property
+    def sources(self) -> list:
+        catalog = self.catalog
         credited: Counter = Counter()
-        for claim in catalog.claims:
-            for source in dict.fromkeys(claim.reported_by + claim.according_to):
+        for _, sources in catalog.credits():
+            for source in sources:
                 credited[source] += 1
-        self.sources = sorted(((catalog.entities[s], n) for s, n in credited.items() if s in catalog.entities),
-                              key=lambda pair: (-pair[1], pair[0].label.casefold()))
-        self.documents = [e for e in catalog.entities.values() if "SourceDocument" in e.all_types]
+        return sorted(((catalog.entities[s], n) for s, n in credited.items() if s in catalog.entities),
+                      key=lambda pair: (-pair[1], pair[0].label.casefold()))
+
+    @cached_property
+    def documents(self) -> list:
+        return [self.catalog.entities[i] for i, _, all_types in self.catalog.type_rows() if "SourceDocument" in all_types]
+
+def _event_type_title(catalog: Catalog, types: tuple[str, ...]) -> str:
+    label = catalog.class_labels.get(types[0], types[0]) if types else "event"
+    return label[:1].upper() + label[1:]
 
 
 _indexes: dict[tuple[str, int], Indexes] = {}
@@ -111,7 +162,7 @@ def status(key: str):
                "about": (catalog.label(c.about), href(c.about)) if c.about in catalog.entities else None,
                "reported_by": [(catalog.label(o), href(o)) for o in c.reported_by],
                "according_to": [(catalog.label(o), href(o)) for o in c.according_to]}
-              for c in catalog.claims if c.status == key]
+              for c in catalog.claims_with_status(key)]
     return render_template("browse_statuses.html", data=data, key=key, claims=claims)
 
 

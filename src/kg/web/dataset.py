@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from ..config import Config, DataFile
 from ..errors import KgError
+from ..records import RECORDS_FILE, RecordsError, file_sha256, open_records
 from ..store import load_store, open_store
 from .integrity import (Verification, check_at_start, check_contents, check_in_full, needs_full_check_at_start,
                         read_manifest)
@@ -39,6 +40,7 @@ class Dataset:
     graph_sizes: dict[str, int] | None = None  # named graph -> triples, when the build says (else counted)
     statistics: dict | None = None  # the build's statistics.json (kg.store.store_statistics), if any
     verification: Verification | None = None  # the build's background check (kg.web.integrity), if any
+    records_path: Path | None = None  # the build's pages' records (kg.records); None: made on first use
     _store: ox.Store | None = field(default=None, repr=False)
     _pid: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -130,12 +132,14 @@ def _built_dataset(config: Config) -> Dataset:
     checked by `kg build`), so nothing is parsed or counted in the store at start-up. Checked here:
     the manifest, dataset.nq's size and the store's opening (kg.web.integrity.check_at_start); the
     dataset's SHA-256 and quad count are checked by `verification`, in the background once
-    create_app starts it (or here, in full, for a manifest that records no size)."""
+    create_app starts it (or here, in full, for a manifest that records no size), with the records
+    file's SHA-256 (its size and format are checked here)."""
     manifest = read_manifest(config)
     check_at_start(config, manifest)
     if needs_full_check_at_start(manifest):
         check_in_full(config, manifest)
     store = open_store(config.store_path)  # fails here, with the path, rather than in every worker
+    records_path = check_records(config, manifest)
     modified = datetime.fromtimestamp(int(config.dataset_path.stat().st_mtime), tz=timezone.utc)
     sizes = {config.graph(name): int(count) for name, count in manifest["triples"].items()}
     statistics_path = config.build_dir / "statistics.json"
@@ -143,8 +147,37 @@ def _built_dataset(config: Config) -> Dataset:
         statistics = json.loads(statistics_path.read_text(encoding="utf-8")) if statistics_path.is_file() else None
     except ValueError:
         statistics = None  # counted again, once per process
-    verification = Verification(lambda: check_in_full(config, manifest), str(config.dataset_path))
+    verification = Verification(lambda: (check_in_full(config, manifest), check_records_digest(config, manifest)),
+                                str(config.dataset_path))
     return Dataset(files=(DataFile(config.dataset_path),), etag=manifest["dataset_sha256"][:32],
                    last_modified=modified, opener=lambda: open_store(config.store_path), graph_sizes=sizes,
                    statistics=statistics, verification=verification,
-                   _store=store, _pid=os.getpid())  # this process's handle; a forked worker opens its own
+                   records_path=records_path, _store=store, _pid=os.getpid())  # this process's handle; a forked worker opens its own
+
+
+def check_records(config: Config, manifest: dict) -> Path:
+    """The build's records file (kg.records), checked against the size its manifest records and
+    opened once (its format): KgError (one line) if it is missing, cut short or unreadable. Its
+    SHA-256 is checked with the dataset's, in the background (`check_records_digest`)."""
+    entry = manifest.get("records")
+    path = config.build_dir / (entry or {}).get("path", RECORDS_FILE)
+    if not isinstance(entry, dict) or not path.is_file():
+        raise KgError(f"the build has no {RECORDS_FILE} (the pages' records): it is incomplete or older than "
+                      "this kg; run `kg build` again", str(path))
+    size = path.stat().st_size
+    if size != entry.get("bytes"):
+        raise KgError(f"damaged build: {path.name} has {size} bytes where its manifest records {entry.get('bytes')}; "
+                      "run `kg build` again", str(path))
+    try:
+        open_records(path)
+    except RecordsError as exc:
+        raise KgError(f"damaged build: {exc}; run `kg build` again", str(path)) from None
+    return path
+
+
+def check_records_digest(config: Config, manifest: dict) -> None:
+    entry = manifest["records"]
+    path = config.build_dir / entry["path"]
+    if file_sha256(path) != entry.get("sha256"):
+        raise KgError(f"damaged build: {path.name} is not the file its manifest records (SHA-256); "
+                      "run `kg build` again", str(path))

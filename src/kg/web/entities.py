@@ -190,13 +190,9 @@ def _not_found(iri: str, suffix: str | None, message: str | None = None) -> Resp
     return response
 
 
-_known: dict[int, frozenset[str]] = {}
-
-
-def _known_ids(catalog) -> frozenset[str] | None:
-    """The ids of every entity, event and claim of the catalog (read once at start), for 404 suggestions."""
+def _known_ids(catalog):
+    """`existing(ids)` for 404 suggestions: the ids of entities, events and claims among `ids`, looked up
+    in the pages' records (kg.catalog / kg.records), never a scan of them."""
     if catalog is None:
         return None
-    if id(catalog) not in _known:
-        _known[id(catalog)] = frozenset(catalog.entities) | frozenset(c.id for c in catalog.claims)
-    return _known[id(catalog)]
+    return catalog.existing

@@ -309,13 +309,14 @@ SLUG_CHARACTERS = "abcdefghijklmnopqrstuvwxyz0123456789-"
 MAX_SUGGESTIONS = 5
 
 
-def suggestions(config: Config, engine, iri: str, known: frozenset[str] | None = None) -> list[Value]:
+def suggestions(config: Config, engine, iri: str, existing=None) -> list[Value]:
     """Entities of the same folder whose id is one typo away (a character missing, extra, wrong or
     two swapped, or upper case): the likely target of a mistyped link.
 
-    Each candidate is looked up by its IRI (a few thousand index lookups for a long id, ~10 ms),
-    so a 404 never scans the store, however large. `known`: the ids that exist, when the caller
-    has them (then nothing is asked of the engine: with --store each lookup would be a request)."""
+    Each candidate is looked up by its id (a few thousand index lookups for a long id, ~10 ms), so a
+    404 never scans the store, however large. `existing(ids)`: the ids among `ids` that exist, when
+    the caller can say (the pages' records, in one batch); else each candidate's IRI is asked of the
+    engine."""
     base = config.base
     if not iri.startswith(base) or not is_iri(iri):
         return []
@@ -323,15 +324,19 @@ def suggestions(config: Config, engine, iri: str, known: frozenset[str] | None =
     if not folder or not slug or "/" in slug or len(slug) > 200:
         return []
     rdf_type = ox.NamedNode(RDF + "type")
-    found: list[str] = []
-    for candidate in _one_typo_away(slug):
-        node_iri = f"{base}{folder}/{candidate}"
-        exists = f"{folder}/{candidate}" in known if known is not None else \
-            is_iri(node_iri) and any(True for _ in engine.quads(ox.NamedNode(node_iri), rdf_type, None))
-        if node_iri != iri and node_iri not in found and exists:
-            found.append(node_iri)
-            if len(found) == MAX_SUGGESTIONS:
-                break
+    candidates = [f"{folder}/{c}" for c in dict.fromkeys(_one_typo_away(slug))]
+    candidates = [c for c in candidates if base + c != iri]
+    if existing is not None:
+        found_ids = existing(candidates)
+        found = [base + c for c in candidates if c in found_ids][:MAX_SUGGESTIONS]
+    else:
+        found = []
+        for candidate in candidates:
+            node_iri = base + candidate
+            if is_iri(node_iri) and any(True for _ in engine.quads(ox.NamedNode(node_iri), rdf_type, None)):
+                found.append(node_iri)
+                if len(found) == MAX_SUGGESTIONS:
+                    break
     page = Page(config, engine, iri)
     return [page.value(ox.NamedNode(match)) for match in found]
 

@@ -84,15 +84,15 @@ class EntityPages:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
         self.chronology = Chronology(catalog)
-        self._claims_by_relation: dict[tuple, list[Claim]] = defaultdict(list)
-        # The relations with claims, by either end: a page asks for its entity's only (not a scan of all).
-        self._claimed_relations_of: dict[str, dict[tuple, None]] = defaultdict(dict)
-        for claim in catalog.claims:
-            if claim.is_relation:
-                key = (claim.subject, claim.predicate, claim.object)
-                self._claims_by_relation[key].append(claim)
-                self._claimed_relations_of[claim.subject][key] = None
-                self._claimed_relations_of[claim.object][key] = None
+
+    def _claimed_relations(self, entity_id: str) -> dict[tuple, list[Claim]]:
+        """The relations with the entity at either end that claims state, each with its claims, in
+        `claims` order: all of them are among the claims about the entity (a look-up, not a scan)."""
+        found: dict[tuple, list[Claim]] = {}
+        for claim in self.catalog.claims_about.get(entity_id, ()):
+            if claim.is_relation and entity_id in (claim.subject, claim.object):
+                found.setdefault((claim.subject, claim.predicate, claim.object), []).append(claim)
+        return found
 
     def ref(self, entity_id: str) -> Ref:
         return Ref(self.catalog.label(entity_id), href(entity_id))
@@ -191,8 +191,8 @@ class EntityPages:
         facts: dict[tuple, list[Claim]] = {}
         for relation in catalog.relations_of(entity_id):
             facts.setdefault((relation.subject, relation.predicate, relation.object), [])
-        for key in self._claimed_relations_of.get(entity_id, ()):
-            facts.setdefault(key, []).extend(self._claims_by_relation[key])
+        for key, claims in self._claimed_relations(entity_id).items():
+            facts.setdefault(key, []).extend(claims)
         grouped: dict[str, list[Row]] = defaultdict(list)
         for (subject, predicate, obj), claims in sorted(facts.items()):
             if (subject, predicate, obj) in shown:

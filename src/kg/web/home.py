@@ -40,10 +40,8 @@ def index():
     state = current_state()
     graphs, default_size, total = graph_sizes()
     data = indexes()
-    people = sorted((e for e in state.catalog.entities.values() if "Person" in e.all_types),
-                    key=lambda e: -len(state.catalog.events_of.get(e.id, ())))
     return render_template("home.html", config=state.config, graphs=graphs, default_size=default_size,
-                           total=total, data=data, kinds=KINDS, people=people[:8],
+                           total=total, data=data, kinds=KINDS, people=state.catalog.most_events("Person", 8),
                            claims=sum(data.status_counts.values()))
 
 

@@ -33,8 +33,13 @@ BY_KEY = {kind.key: kind for kind in KINDS}
 
 
 def kind_of(entity: Entity) -> Kind:
+    return kind_of_types(entity.all_types)
+
+
+def kind_of_types(all_types: frozenset[str]) -> Kind:
+    """The kind of an entity having these classes (with their superclasses)."""
     for kind in KINDS:
-        if kind.classes & entity.all_types:
+        if kind.classes & all_types:
             return kind
     return KINDS[-1]
 

@@ -58,7 +58,7 @@ def _parameters() -> dict:
 
 
 def _search(params: dict) -> PathSearch:
-    finder = current_state().desk.paths
+    finder = current_state().paths
     return finder.search(params["start"], params["end"], params["max_length"], params["weakest"], params["as_of"])
 
 
@@ -71,7 +71,7 @@ def _render_json():
     except (BadParameter, PathQueryError) as exc:
         status = 404 if "no entity matches" in str(exc) else 400
         return api_error(status, "not_found" if status == 404 else "bad_request", str(exc))
-    return json.dumps(search_as_json(current_state().desk.evidence, search, params["limit"]), ensure_ascii=False)
+    return json.dumps(search_as_json(current_state().paths.evidence, search, params["limit"]), ensure_ascii=False)
 
 
 def _render_page():
@@ -79,11 +79,12 @@ def _render_page():
         params = _parameters()
     except BadParameter as exc:
         return api_error(400, "bad_request", str(exc))
-    desk = current_state().desk
+    finder = current_state().paths
+    evidence = finder.evidence
     search, problem, candidates = None, None, {}
     if params["start"] or params["end"]:
         for which in ("start", "end"):
-            found = desk.paths.resolve(params[which])
+            found = finder.resolve(params[which])
             if len(found) != 1:
                 candidates[which] = found
         if not candidates:
@@ -97,8 +98,8 @@ def _render_page():
                 for w, found in candidates.items())
     page = render_template(
         "paths.html", params=params, search=search, problem=problem, candidates=candidates,
-        status_order=STATUSES, max_limit=MAX_LENGTH_LIMIT, examples=EXAMPLES, ev=desk.evidence,
-        claim_view=lambda c: claim_view(desk.evidence, c), placed=placed,
+        status_order=STATUSES, max_limit=MAX_LENGTH_LIMIT, examples=EXAMPLES, ev=evidence,
+        claim_view=lambda c: claim_view(evidence, c), placed=placed,
         shown=search.paths[:params["limit"]] if search else [],
     )
     # A page that could not answer (an unknown or ambiguous name) says why with a 400 and is not kept.

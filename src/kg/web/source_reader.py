@@ -47,8 +47,11 @@ def source_text(engine, iri: str) -> str | None:
 
 
 def build_reader(catalog: Catalog, source_id: str, text: str) -> Reader:
-    claims = sorted((c for c in catalog.claims if (c.source or "source/article") == source_id and c.start is not None
-                     and text[c.start:c.end] == c.quote), key=lambda c: (c.start, c.end, c.id))
+    stated = catalog.claims_stated_in(source_id)
+    if source_id == "source/article":  # a claim naming no source is from the article
+        stated = [*stated, *catalog.claims_stated_in(None)]
+    claims = sorted((c for c in stated if c.start is not None and text[c.start:c.end] == c.quote),
+                    key=lambda c: (c.start, c.end, c.id))
     paragraphs, position = [], 0
     for number, block in enumerate(text.split("\n\n"), start=1):
         start, end = position, position + len(block)

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from ..config import Config
 from ..catalog import Catalog
 from ..desk import Desk
+from ..desk.paths import PathFinder
 from ..names import NameIndex
 from ..query_engine import QueryEngine
 from ..reconcile import ReconciliationService
@@ -73,17 +74,34 @@ class AppState:
     def desk(self) -> Desk:
         return self.records.desk
 
+    @property
+    def paths(self) -> PathFinder:
+        return self.records.paths
 
-@dataclass(frozen=True)
+
+@dataclass
 class PageRecords:
-    """The served graph read into records (kg.catalog), the name index over them (kg.names: reuse it
-    for any name look-up), the reconciliation service answering /reconcile from both, and the
-    investigation desk (kg.desk: timeline, network, evidence paths) computed from the catalog."""
+    """The served graph's records (kg.catalog's interface; from the build's records file, kg.records),
+    the name index over them (kg.names: reuse it for any name look-up), the reconciliation service
+    answering /reconcile from both, and the investigation desk (kg.desk: timeline, network, evidence
+    paths), computed from the whole catalog on first use only (the entity pages, search and
+    reconciliation never need it)."""
 
     catalog: Catalog
     names: NameIndex
     reconciliation: ReconciliationService
-    desk: Desk
+    paths: PathFinder  # evidence paths over kg.desk.model.LocalEvidence: each node read when a walk reaches it
+    make_desk: Callable[[], Desk]
+    _desk: Desk | None = field(default=None, repr=False)
+    _desk_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def desk(self) -> Desk:
+        if self._desk is None:
+            with self._desk_lock:
+                if self._desk is None:
+                    self._desk = self.make_desk()
+        return self._desk
 
 
 def current_state() -> AppState:
