@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -100,13 +101,21 @@ def _build(config: Config, engine: str) -> dict:
             dataset, summary["dataset_sha256"] = write_dataset(staged, graphs)
             summary["dataset_quads"] = sum(len(graph.quads) for graph in dataset.graphs)
             _write_json(staging / "origins.json", loaded.origins)
-        with steps.step("store", "bulk-loading the query store"):
-            summary["store"] = {"path": "store", "quads": write_verified_store(staged, summary)}
-            # Counted once here, so that no server process scans the store for its service description.
-            _write_json(staging / STATISTICS_FILE, store_statistics(open_store(staged.store_path)))
-            _write_json(staging / "manifest.json", summary)
-        with steps.step("dumps", "writing the downloads"):
-            dump.write_dumps(staged, dataset=dataset)
+        # What follows needs only the sorted dataset: the rdflib graphs go (they hold reference
+        # cycles, which only a collection frees), so the store and the downloads fit beside it.
+        del loaded, asserted, inferred, ontology, graphs, report
+        gc.collect()
+        summary["store"] = {"path": "store", "quads": sum(summary["triples"].values())}  # checked as it is loaded
+        _write_json(staging / "manifest.json", summary)  # the downloads take the release from it
+        # The store is bulk-loaded in a thread beside the downloads: pyoxigraph loads without the
+        # GIL, while the downloads are mostly serialized holding it (and gzipped in another thread).
+        # A failure of either fails the build (after the other has stopped), and nothing is published.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store") as background:
+            store_done = steps.start("store", "bulk-loading the query store (beside the downloads)")
+            stored = background.submit(_write_store_step, staged, summary, store_done)
+            with steps.step("dumps", "writing the downloads"):
+                dump.write_dumps(staged, dataset=dataset)
+            stored.result()
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return {**summary, "step_seconds": steps.seconds}
@@ -131,6 +140,13 @@ def write_dataset(config: Config, graphs: dict) -> tuple[SortedDataset, str]:
                 out.write(chunk)
                 digest.update(chunk)
     return dataset, digest.hexdigest()
+
+
+def _write_store_step(config: Config, summary: dict, done) -> None:
+    write_verified_store(config, summary)
+    # Counted once here, so that no server process scans the store for its service description.
+    _write_json(config.build_dir / STATISTICS_FILE, store_statistics(open_store(config.store_path)))
+    done()
 
 
 def write_verified_store(config: Config, summary: dict) -> int:

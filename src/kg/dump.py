@@ -27,7 +27,6 @@ from .canonical import SortedDataset, SortedPrefixes, ntriples_chunks, read_data
 from .errors import KgError
 from .files import StagedFiles
 from .store import FORMATS as RDF_FORMATS  # this module's FORMATS lists the dumps
-from .store import rdf_format
 from .void import void_turtle
 
 log = logging.getLogger("kg.dump")
@@ -117,7 +116,7 @@ def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None
         raise KgError(f"cannot write the release files: {exc.strerror or exc}", str(target)) from None
     try:
         files = write_rdf_dumps(staged, config, dataset, release.version)
-        exports = export_files(config, source, release.version, staged)
+        exports = export_files(config, dataset, release.version, staged)
         digests = staged.digests
         sums = "".join(f"{digests[name].sha256}  {name}\n" for name, _, _ in files)
         sums += "".join(f"{digests[e.name].sha256}  {e.name}\n" for e in exports)
@@ -209,16 +208,13 @@ FTM_MEDIA_TYPE = "application/json"  # line-delimited JSON, one FtM entity per l
 CSV_MEDIA_TYPE = "text/csv"
 
 
-def export_files(config: Config, source: Path, version: str, staged: StagedFiles) -> list[ExportFile]:
+def export_files(config: Config, dataset: SortedDataset, version: str, staged: StagedFiles) -> list[ExportFile]:
     """Write the FollowTheMoney entities (plain and gzipped) and the CSV tables with their data
-    package into `staged`, from the catalog of the dataset file `source`.
+    package into `staged`, from the catalog of the dataset's quads.
 
-    The catalog reads an in-memory store bulk-loaded from the file (no Python object per quad;
-    its scans are ~2x faster than those of the build's on-disk store)."""
-    store = ox.Store()
-    store.bulk_load(path=str(source), format=rdf_format(source))
-    records = catalog.from_store(store, config)
-    del store
+    The catalog is read from the quads already in memory: no second store is loaded (at a
+    million triples an in-memory store took ~6 s and ~1 GB more)."""
+    records = catalog.from_quads(dataset.quads(), config)
     name = f"kg-{version}{FTM_SUFFIX}"
     with staged.sink(name, name + ".gz") as out:
         export_ftm.ftm_entities(records).write(out)
