@@ -170,8 +170,9 @@ class _QuadIndex:
 
 class _Reader:
     """Reads each property it needs in one scan of the store, the first time it is asked for it
-    (`_values`): a million-triple graph has hundreds of thousands of entities, and a lookup per
-    entity and property (millions of them) took ~4x longer than reading each property once."""
+    (`_values`), rather than one lookup per node and property: as fast on a store (measured at a
+    million triples), and the only patterns a store or quads in memory (`_QuadIndex`) are asked
+    for are a predicate, an object or a graph, never a subject."""
 
     def __init__(self, store: ox.Store, config: Config):
         self.store = store
