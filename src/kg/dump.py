@@ -115,8 +115,11 @@ def write_dumps(config: Config, source: Path | None = None, out_dir: Path | None
     except OSError as exc:
         raise KgError(f"cannot write the release files: {exc.strerror or exc}", str(target)) from None
     try:
-        files = write_rdf_dumps(staged, config, dataset, release.version)
+        # The exports first: they are Python work holding the GIL, with hardly anything to gzip,
+        # while `kg build` bulk-loads the store in another thread; then the RDF dumps, whose
+        # gzipping (in StagedFiles' thread) uses the core the store no longer needs.
         exports = export_files(config, dataset, release.version, staged)
+        files = write_rdf_dumps(staged, config, dataset, release.version)
         digests = staged.digests
         sums = "".join(f"{digests[name].sha256}  {name}\n" for name, _, _ in files)
         sums += "".join(f"{digests[e.name].sha256}  {e.name}\n" for e in exports)
