@@ -101,10 +101,11 @@ def _build(config: Config, engine: str) -> dict:
             dataset, summary["dataset_sha256"] = write_dataset(staged, graphs)
             summary["dataset_quads"] = sum(len(graph.quads) for graph in dataset.graphs)
             _write_json(staging / "origins.json", loaded.origins)
-        # What follows needs only the sorted dataset: the rdflib graphs go, so that the store and
-        # the downloads fit beside it.
+        # What follows needs only the sorted dataset: the rdflib graphs and what the steps above
+        # left in reference cycles go, so that the store and the downloads fit beside it.
         _release(graphs.values())
         del loaded, asserted, inferred, ontology, graphs, report
+        gc.collect()  # the cycles: with the graphs emptied first, half the time of a collection alone
         write_outputs(staged, summary, dataset, steps)
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
@@ -149,9 +150,10 @@ def write_outputs(config: Config, summary: dict, dataset: SortedDataset, steps: 
 
 
 def _release(graphs) -> None:
-    """Free the triples of rdflib graphs that are not used again, now: a graph and its store hold
-    reference cycles, which only a collection over the whole heap finds (7.6 s CPU at a million
-    triples, for ~0.7 GB), while emptying the store frees its indexes by reference counting."""
+    """Free the triples of rdflib graphs that are not used again, by reference counting: a graph
+    and its store hold reference cycles, and a collection finding them among millions of objects
+    took 7.6 s CPU at a million triples (freeing ~0.7 GB). Emptied first, the collection that
+    follows has little left to walk (at 100k triples: 0.16 + 0.11 s CPU against 0.55 s, as much freed)."""
     for graph in graphs:
         if isinstance(graph, Graph):
             vars(graph.store).clear()
