@@ -163,8 +163,8 @@ def regex_status(endpoint: Endpoint, timeout: float = 30) -> tuple[int | str, fl
 # --- the run ------------------------------------------------------------------------------------
 def attacks(seconds: float):
     return [
-        (f"8 runaway queries in flight, one client", Runaway([ONE_CLIENT] * 8)),
-        (f"16 runaway queries in flight, 16 clients", Runaway(many_clients(16))),
+        ("8 runaway queries in flight, one client", Runaway([ONE_CLIENT] * 8)),
+        ("16 runaway queries in flight, 16 clients", Runaway(many_clients(16))),
         ("slowloris: 8 connections, one header line every 5 s", Slowloris(8, every=5.0)),
         ("16 idle TCP connections", Idle(16)),
         ("8 clients reading a 32 MB answer at 2 KB/s", SlowReaders(SLOW_READ, 8, rate=2048)),

@@ -1,13 +1,18 @@
 """`kg build` publishes a complete build or nothing: a failed build leaves the previous one intact."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from kg.config import PROJECT_ROOT
+from kg.build import _Beside, build
+from kg.config import PROJECT_ROOT, from_env
+from kg.errors import KgError
 
 
 def kg(*args, env_root=None, build_dir=None):
@@ -123,3 +128,50 @@ def test_build_dir_that_cannot_be_created_is_a_clear_error(project):
     result = kg("build", env_root=project, build_dir="/proc/kg-build-here")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "/proc/kg-build-here: cannot create the build directory" in result.stderr
+
+
+# --------------------------------------------------------------------------- inference beside validation
+
+
+def _refuse():
+    raise KgError("no such thing", "data/x.yaml", 3)
+
+
+def _die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _crash():
+    return 1 / 0
+
+
+def test_work_beside_the_build_hands_back_its_value_or_its_error_as_the_build_would_raise_it():
+    """The build computes the closure in a forked child (kg.build._Beside) while it validates."""
+    with _Beside("a sum", sum, [1, 2, 3]) as job:
+        assert job.result() == 6
+    with _Beside("a check", _refuse) as job, pytest.raises(KgError) as refused:
+        job.result()
+    assert str(refused.value) == "data/x.yaml:3: no such thing"
+    with _Beside("the closure", _die) as job, pytest.raises(KgError) as died:
+        job.result()
+    assert str(died.value) == ("computing the closure: its process was stopped by signal SIGKILL (out of memory?); "
+                               "the previous build is unchanged")
+    with _Beside("a quotient", _crash) as job, pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        job.result()
+
+
+def test_work_beside_the_build_is_stopped_when_the_build_stops_first():
+    with pytest.raises(KgError, match="the shapes say no"):
+        with _Beside("a long wait", time.sleep, 60) as job:
+            pid = job.pid
+            raise KgError("the shapes say no")
+    with pytest.raises(ChildProcessError):  # stopped and waited for: no such child any more
+        os.waitpid(pid, 0)
+
+
+def test_an_inference_error_fails_the_build_with_its_message_and_keeps_the_old_build(project, monkeypatch):
+    before = snapshot(project / "build")
+    config = from_env(environ={}, root=project).replace(build_dir=project / "build")
+    with pytest.raises(KgError, match="unknown inference engine 'hermit'"):
+        build(config, engine="hermit")
+    assert snapshot(project / "build") == before

@@ -100,3 +100,22 @@ def test_entity_page_is_rendered_once_per_process(client):
     before = len(entities._rendered)
     page(client, "/person/james-comey")
     assert len(entities._rendered) == before
+
+
+@pytest.mark.parametrize("vocabulary", ["ontology", "status/", "precision/"])
+def test_vocabulary_terms_are_read_from_the_ontology_graph_as_a_scan_would_find_them(built, built_store, vocabulary):
+    """The ontology and scheme pages list their terms from the (small) graph that describes the
+    vocabulary, by index: the same triples as a scan of the whole store for IRIs under its namespace."""
+    import pyoxigraph as ox
+
+    from kg.query_engine import EmbeddedEngine
+    from kg.web.entity_page import _namespace, subjects_under, terms_under
+
+    engine = EmbeddedEngine(built_store)
+    iri = built.base + vocabulary
+    scanned = set(subjects_under(engine, _namespace(iri)))
+    assert len(scanned) > 30
+    assert set(terms_under(engine, iri)) == scanned
+    in_default_graph = ox.Store()  # --data files: no named graph describes the vocabulary; scanned
+    in_default_graph.extend(ox.Quad(q.subject, q.predicate, q.object) for q in built_store)
+    assert set(terms_under(EmbeddedEngine(in_default_graph), iri)) == scanned

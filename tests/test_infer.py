@@ -13,7 +13,8 @@ from rdflib.collection import Collection
 
 from kg.config import PROJECT_ROOT, from_env
 from kg.errors import KgError
-from kg.infer import BUILT_IN_NAMESPACES, infer, is_noise
+from kg.convert import NTriplesGraph
+from kg.infer import BUILT_IN_NAMESPACES, infer, inferred_triples, is_noise
 from kg.load import load_ontology
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -175,6 +176,22 @@ def test_ontology_stays_in_owl2_rl_where_inference_depends_on_it():
         assert {a, b} <= object_properties
     # Superclasses are named classes (RL forbids unions and existentials on the right of ⊑).
     assert all(isinstance(sup, URIRef) for sup in onto.objects(None, RDFS.subClassOf))
+
+
+@pytest.mark.parametrize("engine", ["owlrl", "reasonable"])
+@pytest.mark.parametrize("graph_name", ["valid fixtures", "synthetic 1500"])
+def test_the_loaders_ntriples_lines_give_the_closure_of_the_same_rdflib_graph(graph_name, engine):
+    """The build hands inference the loader's N-Triples lines (kg.convert.NTriplesGraph), fed to
+    reasonable term by term without rdflib: the same triples as from the rdflib graph."""
+    if engine == "reasonable":
+        pytest.importorskip("reasonable")
+    asserted = fixture(*ALL_VALID) if graph_name == "valid fixtures" else synthetic(1500)
+    lines = NTriplesGraph()
+    lines += asserted
+    assert len(lines) == len(asserted)
+    by_lines = inferred_triples(lines, ontology(), engine=engine)
+    assert by_lines and len(by_lines) == len(set(by_lines))
+    assert set(by_lines) == set(inferred_triples(asserted, ontology(), engine=engine))
 
 
 @pytest.mark.parametrize("graph_name", ["valid fixtures", "synthetic 1500"])

@@ -192,3 +192,25 @@ def test_curated_source_fields_are_typed_and_a_credit_not_in_the_article_is_refu
     assert error.file == "data/sources/sources.yaml" and "photo credit" in error.reason
     sources.write_text(text.replace("url: ~", "link: https://example.org/"), encoding="utf-8")
     assert "unknown source key(s) ['link']" in error_of(project, MINIMAL).reason
+
+
+def test_files_parsed_by_a_second_process_give_the_same_graph_and_the_same_first_error(monkeypatch):
+    """With many data files a forked worker parses the YAML while the loader builds (kg.load._parsed)."""
+    import kg.load
+
+    config = from_env(environ={})
+    alone = load_data(config)
+    monkeypatch.setattr(kg.load, "PARSE_BESIDE_FROM", 1)
+    beside = load_data(config)
+    assert list(beside.triples.lines) == list(alone.triples.lines)
+    assert beside.origins == alone.origins
+
+
+def test_a_bad_file_parsed_by_the_second_process_is_the_error_of_the_first_bad_file(project, monkeypatch):
+    import kg.load
+
+    monkeypatch.setattr(kg.load, "PARSE_BESIDE_FROM", 1)
+    good = (DATA / "valid.yaml").read_text()
+    with pytest.raises(KgError) as caught:
+        load(project, good, "entry: x\nnodes:\n  - id: [unclosed\n", "nodes: [\n")
+    assert caught.value.file == "data/entries/01-test.yaml" and "not valid YAML" in caught.value.reason

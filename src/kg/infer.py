@@ -1,8 +1,9 @@
 """OWL 2 RL inference: the closure of ontology + asserted data, minus what was given, minus noise.
 
-`infer()` returns only the NEW triples, filtered, for the dataset's <BASE/graph/inferred> graph;
-the asserted facts and the ontology go to graphs of their own, so a query can name
-<BASE/graph/asserted> to see only what the sources say.
+`infer()` returns only the NEW triples, filtered, for the dataset's <BASE/graph/inferred> graph
+(`inferred_triples()`: the same as a list, for the build); the asserted facts and the ontology go
+to graphs of their own, so a query can name <BASE/graph/asserted> to see only what the sources say.
+The asserted graph is an rdflib Graph or the loader's N-Triples lines (kg.convert.NTriplesGraph).
 
 Two engines compute the same closure behind one function (bench/RESULTS.md, "## Inference"):
 owlrl (pure Python, the reference) and reasonable (Rust, optional: pip install 'kg[fast]').
@@ -36,6 +37,7 @@ import owlrl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 
+from .convert import NTriplesGraph, rdflib_term
 from .errors import KgError
 from .load import PLAIN_TRIPLE_STATUSES
 from .vocab import OWL as OWL_NS, RDF as RDF_NS, RDFS as RDFS_NS, SKOS as SKOS_NS, XSD as XSD_NS
@@ -57,25 +59,29 @@ EVERYWHERE = {OWL_NS + "Thing", OWL_NS + "Nothing", RDFS_NS + "Resource"}
 RDF_TYPE = RDF_NS + "type"
 
 
-def infer(asserted, ontology, engine: str = "owlrl"):
+def infer(asserted, ontology, engine: str = "owlrl") -> Graph:
     """The new, filtered triples of the OWL 2 RL closure of ontology + asserted, as an rdflib Graph."""
+    inferred = Graph()
+    for prefix, namespace in asserted.namespaces():
+        inferred.bind(prefix, namespace, override=False)
+    for triple in inferred_triples(asserted, ontology, engine):
+        inferred.add(triple)
+    return inferred
 
+
+def inferred_triples(asserted, ontology, engine: str = "owlrl") -> list:
+    """infer()'s triples (rdflib terms, each once), as a list: no graph is made for them."""
     if engine == "owlrl":
         new = _owlrl_new(asserted, ontology)
     elif engine == "reasonable":
         new = _reasonable_new(asserted, ontology)  # fed from the two graphs as they are: no merged copy
     else:
         raise KgError(f"unknown inference engine {engine!r} (choose one of {', '.join(ENGINES)})")
-    inferred = Graph()
-    for prefix, namespace in asserted.namespaces():
-        inferred.bind(prefix, namespace, override=False)
-    for triple in new:
-        if not is_noise(triple):
-            inferred.add(triple)
+    inferred = dict.fromkeys(new)  # the engines leave the noise out
     for triple in attested_inverses((asserted, ontology, new), ontology):
         if triple not in asserted and triple not in ontology and not is_noise(triple):
-            inferred.add(triple)
-    return inferred
+            inferred[triple] = None
+    return list(inferred)
 
 
 def attested_inverses(closure, ontology) -> set:
@@ -101,6 +107,8 @@ def attested_inverses(closure, ontology) -> set:
 def _with_predicates(triples, predicates: set):
     if isinstance(triples, Graph):
         return [triple for predicate in predicates for triple in triples.triples((None, predicate, None))]
+    if isinstance(triples, NTriplesGraph):
+        return triples.triples_with(predicates)
     return [triple for triple in triples if triple[1] in predicates]
 
 
@@ -111,16 +119,17 @@ def _owlrl_new(asserted, ontology) -> list:
     known = set(graph)  # a set, not the Graph: membership in an rdflib Graph costs ~10x more
     # No axiomatic triples, no datatype axioms: they are noise for every query we answer.
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
-    return [triple for triple in graph if triple not in known]
+    return [triple for triple in graph if triple not in known and not is_noise(triple)]
 
 
 def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
-    """reasonable's closure minus what it was given, as rdflib triples, completed with the rules it
-    does not apply, the property chains (prp-spo2) and transitive sub-properties (scm-spo): reason,
+    """reasonable's closure minus what it was given and minus noise, as rdflib triples, completed
+    with the rules it does not apply, the property chains (prp-spo2) and transitive sub-properties (scm-spo): reason,
     add what they give, reason again until nothing new appears.
 
     The closure is handled as text (`_plain_terms`): IRIs as str, literals as (value, language,
-    datatype), blank nodes as "_:id"; only the new triples are made rdflib terms, once. The
+    datatype), blank nodes as "_:id"; only the new triples that are not noise are made rdflib
+    terms, once. The
     asserted triples no rule can use are not fed to it (`_useful`) unless `whole` is asked for, or
     the closure holds an owl:sameAs between two distinct terms, which rewrites any triple (eq-rep-*)."""
     try:
@@ -151,7 +160,7 @@ def _reasonable_new(asserted, ontology, whole: bool = False) -> list:
         return _reasonable_new(asserted, ontology, whole=True)
     closure -= given
     terms: dict = {}
-    return [_rdflib_triple(triple, terms) for triple in closure]
+    return [_rdflib_triple(triple, terms) for triple in closure if not is_noise(triple)]
 
 
 class _Iri(str):
@@ -176,30 +185,73 @@ def _useful(asserted, ontology):
     # As text: equal rdflib terms that are distinct objects compare in Python code.
     named = {str(term) for triple in ontology for term in triple}
     kept_subjects, held = set(), []
-    for triple in asserted:
-        s, p, o = triple
-        if str(p).startswith(BUILT_IN_NAMESPACES):
-            named.update(str(term) for term in triple)
-        elif str(p) not in named:
-            held.append(triple)
+    for s, p, o, triple in _as_text(asserted):
+        if p.startswith(BUILT_IN_NAMESPACES):
+            named.update((s, p, o))
+        elif p not in named:
+            held.append((s, p, triple))
             continue
-        kept_subjects.add(str(s))
+        kept_subjects.add(s)
         yield triple
-    for triple in held:
-        if str(triple[1]) in named or str(triple[0]) not in kept_subjects:
+    for s, p, triple in held:
+        if p in named or s not in kept_subjects:
             yield triple
 
 
+def _as_text(graph):
+    """(subject, predicate, object, triple) for each triple, the terms as text (an IRI without its
+    brackets); an NTriplesGraph's lines are parsed once, here, into the terms `_feed` gives the
+    reasoner (each a str: an IRI's is its text), which are then both the text and the triple."""
+    if isinstance(graph, NTriplesGraph):
+        terms: dict = {}
+        for line in graph.lines:
+            s, p, rest = line.split(" ", 2)
+            triple = (_fed_term(s, terms), _fed_term(p, terms), _fed_term(rest[:-3], terms))
+            yield (*triple, triple)
+    else:
+        for triple in graph:
+            s, p, o = triple
+            yield str(s), str(p), str(o), triple
+
+
 def _feed(reasoner, graph, batch_size: int = 100_000) -> None:
-    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch)."""
+    """Append the graph's triples to the reasoner's, in batches (from_graph copies each batch): an
+    rdflib graph or triples, the terms `_as_text` makes of an NTriplesGraph's lines, or the graph.
+
+    (reasonable's own file reader, load_file, was tried for the lines: 10x slower at 1M triples.)"""
     batch = []
-    for s, p, o in graph:
+    for s, p, o in (triple for *_, triple in _as_text(graph)) if isinstance(graph, NTriplesGraph) else graph:
         batch.append((_Iri(s) if type(s) is URIRef else s, _Iri(p) if type(p) is URIRef else p,
                       _Iri(o) if type(o) is URIRef else o))
         if len(batch) == batch_size:
             reasoner.from_graph(batch)
             batch = []
     reasoner.from_graph(batch)
+
+
+#: A literal as reasonable's from_graph reads it fastest: a str with `language` and `datatype`,
+#: whose class is named Literal (from_graph tells a literal from an IRI by its class's name; a
+#: class named otherwise is read as an IRI and fails). rdflib's Literal costs ~10x more to make.
+_FedLiteral = type("Literal", (str,), {"__module__": __name__})
+
+
+def _fed_term(text: str, terms: dict):
+    """The term from_graph is given for one N-Triples term; `terms` caches them by their text."""
+    term = terms.get(text)
+    if term is not None:
+        return term
+    if text[0] == "<":
+        term = _Iri(text[1:-1])
+    elif text[0] == '"' and "\\" not in text:  # no escape to undo: the text between the quotes
+        end = text.rindex('"')
+        term = _FedLiteral(text[1:end])
+        suffix = text[end + 1:]
+        term.language = suffix[1:] if suffix.startswith("@") else None
+        term.datatype = _Iri(suffix[3:-1]) if suffix.startswith("^^") else None
+    else:  # a blank node, an escaped literal: rdflib's term
+        term = rdflib_term(text)
+    terms[text] = term
+    return term
 
 
 _PLAIN = types.ModuleType("kg.infer.plain_terms")
@@ -291,15 +343,19 @@ def sub_property_closure(triples, sub_property=SUB_PROPERTY) -> set:
 
 
 def is_noise(triple) -> bool:
-    """True for an inferred triple that answers no question about the graph's subject matter."""
+    """True for an inferred triple that answers no question about the graph's subject matter.
+
+    The terms are rdflib's, or the plain values of `_plain_terms` (an IRI is a str, a blank node
+    "_:id", a literal a tuple), which the reasonable engine filters before making rdflib terms."""
 
     subject, predicate, obj = triple
-    if isinstance(subject, Literal) or not isinstance(predicate, URIRef):
+    kind = _kind(subject)
+    if kind == "literal" or _kind(predicate) != "iri":
         return True
     if subject == obj:
         return True  # reflexive: sameAs, subClassOf, equivalentClass, metWith...
-    s, p, o = str(subject), str(predicate), str(obj)
-    if isinstance(subject, URIRef) and s.startswith(BUILT_IN_NAMESPACES):
+    s, p, o = str(subject), str(predicate), obj[0] if type(obj) is tuple else str(obj)
+    if kind == "iri" and s.startswith(BUILT_IN_NAMESPACES):
         return True
     if o in EVERYWHERE or s in EVERYWHERE:
         return True
@@ -307,6 +363,17 @@ def is_noise(triple) -> bool:
         return True
     if p in SCHEMA_WIDENING:
         return True
-    if isinstance(subject, BNode) and p.startswith(BUILT_IN_NAMESPACES) and p != RDF_TYPE:
+    if kind == "blank" and p.startswith(BUILT_IN_NAMESPACES) and p != RDF_TYPE:
         return True  # list and restriction plumbing of the ontology's own axioms
     return False
+
+
+def _kind(term) -> str:
+    """"iri", "blank" or "literal" for an rdflib term or a plain value (see is_noise); else "other"."""
+    if type(term) is str:
+        return "blank" if term.startswith("_:") else "iri"
+    if type(term) is tuple or isinstance(term, Literal):
+        return "literal"
+    if isinstance(term, BNode):
+        return "blank"
+    return "iri" if isinstance(term, URIRef) else "other"

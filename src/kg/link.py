@@ -61,9 +61,9 @@ class Reference:
     def is_unverified(self, label: str) -> bool:
         # Equal, or one a whole-word prefix of the other ("WBUR" and "WBUR-FM"); "Russia" is not
         # "Russian interference...". A guard only: the QID list is what keeps unverified links out.
-        wanted = _normal(label)
+        wanted = normal_label(label)
         return any(wanted == name or f"{name} ".startswith(f"{wanted} ") or f"{wanted} ".startswith(f"{name} ")
-                   for name in map(_normal, self.unverified) if name)
+                   for name in map(normal_label, self.unverified) if name)
 
 
 def read_reference(config: Config) -> Reference:
@@ -91,7 +91,8 @@ def _names_in_comment(line: str) -> list[str]:
     return [re.sub(r"^the ", "", name, flags=re.I) for name in names if name]
 
 
-def _normal(text: str) -> str:
+def normal_label(text: str) -> str:
+    """A label as the mapping review compares it: lower case, punctuation as spaces, no leading "the"."""
     text = re.sub(r"[^a-z0-9]+", " ", text.lower().replace("’", "'")).strip()
     return re.sub(r"^the ", "", text)
 
@@ -165,7 +166,7 @@ def _check_row(row: dict, reference: Reference, config: Config, where: str, numb
     if qid not in reference.labels:
         raise KgError(f"{qid} is not in the verified reference list ({reference_path(config).name}): "
                       "verify it by hand and add it there first", where, number)
-    if _normal(row["object_label"]) != _normal(reference.labels[qid]):
+    if normal_label(row["object_label"]) != normal_label(reference.labels[qid]):
         raise KgError(f"object_label {row['object_label']!r} does not match the verified label of {qid}, "
                       f"{reference.labels[qid]!r}", where, number)
     if reference.is_unverified(row["subject_label"]):

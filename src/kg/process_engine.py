@@ -177,8 +177,8 @@ class ProcessEngine:
     def has_graph(self, iri: str) -> bool:
         return self._front.has_graph(iri)
 
-    def quads(self, subject=None, predicate=None, object=None) -> list[ox.Quad]:
-        return self._front.quads(subject, predicate, object)
+    def quads(self, subject=None, predicate=None, object=None, graph=None) -> list[ox.Quad]:
+        return self._front.quads(subject, predicate, object, graph)
 
     def select(self, query: str, bindings=None, union: bool = True) -> list[dict]:
         return self._front.select(query, bindings, union)

@@ -23,7 +23,7 @@ from . import __version__
 from .config import Config
 from .errors import KgError
 from .files import write_atomic
-from .link import _normal, linkable_entities, read_reference
+from .link import normal_label, linkable_entities, read_reference
 
 log = logging.getLogger("kg.link")
 
@@ -105,7 +105,7 @@ def _retry_after(value: str | None, default: float) -> float:
 
 def score(label: str, candidate: dict, rank: int, limit: int) -> float:
     """0..1: label similarity, how the search matched (label beats alias), and the search's own rank."""
-    similarity = difflib.SequenceMatcher(None, _normal(label), _normal(candidate.get("label", ""))).ratio()
+    similarity = difflib.SequenceMatcher(None, normal_label(label), normal_label(candidate.get("label", ""))).ratio()
     match_type = candidate.get("match", {}).get("type")
     matched = 1.0 if match_type == "label" else 0.5 if match_type == "alias" else 0.0
     return round(0.7 * similarity + 0.2 * matched + 0.1 * (1 - rank / limit), 3)

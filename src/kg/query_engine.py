@@ -134,8 +134,9 @@ class QueryEngine(Protocol):
         """Whether the dataset has a named graph `iri`."""
 
     # -- for the pages: small reads, answered in full (no row cap), graph names as readers know them
-    def quads(self, subject=None, predicate=None, object=None) -> list[ox.Quad]:
-        """The quads matching a pattern (None: any term), in every graph."""
+    def quads(self, subject=None, predicate=None, object=None, graph=None) -> list[ox.Quad]:
+        """The quads matching a pattern (None: any term), in every graph, or only in named graph
+        `graph` (a NamedNode: an index range, however large the other graphs)."""
 
     def select(self, query: str, bindings: Mapping[str, object] | None = None, union: bool = True) -> list[dict]:
         """Rows ({variable: term or None}) of a SELECT written by us, with `bindings` (variable name ->
@@ -192,8 +193,8 @@ class EmbeddedEngine:
     def has_graph(self, iri: str) -> bool:
         return self.store.contains_named_graph(ox.NamedNode(iri))
 
-    def quads(self, subject=None, predicate=None, object=None) -> list[ox.Quad]:
-        return list(self.store.quads_for_pattern(subject, predicate, object, None))
+    def quads(self, subject=None, predicate=None, object=None, graph=None) -> list[ox.Quad]:
+        return list(self.store.quads_for_pattern(subject, predicate, object, graph))
 
     def select(self, query: str, bindings: Mapping[str, object] | None = None, union: bool = True) -> list[dict]:
         substitutions = {ox.Variable(name): term for name, term in (bindings or {}).items()}

@@ -163,11 +163,17 @@ class StoreEngine:
         return iri in self.release().named
 
     # -- for the pages ------------------------------------------------------------------------------
-    def quads(self, subject=None, predicate=None, object=None) -> list[ox.Quad]:
+    def quads(self, subject=None, predicate=None, object=None, graph=None) -> list[ox.Quad]:
         terms = {"s": subject, "p": predicate, "o": object}
+        release = self.release()
+        if graph is not None:  # the release's stored graph for that public name
+            stored = release.named.get(graph.value)
+            if stored is None:
+                return []
+            terms["g"] = ox.NamedNode(stored)
         rows = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
                            {name: term for name, term in terms.items() if term is not None}, union=False,
-                           include_default=True)
+                           include_default=True, release=release)
         return [ox.Quad(row["s"] or terms["s"], row["p"] or terms["p"], row["o"] or terms["o"],
                         ox.NamedNode(row["g"].value) if row["g"] is not None else ox.DefaultGraph())
                 for row in rows]

@@ -19,11 +19,11 @@ from pathlib import Path
 import pyshacl
 from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.util import from_n3, guess_format
+from rdflib.util import guess_format
 
 from . import vocab
 from .config import Config
-from .convert import ntriples_text
+from .convert import ntriples_text, rdflib_term
 from .errors import KgError
 from .load import load_ontology
 from .vocab import SH
@@ -155,7 +155,8 @@ def choose_engine(engine: str = "auto") -> str:
 
 
 def validate(data_graph, config: Config, origins: dict | None = None, ontology=None, engine: str = "auto") -> Report:
-    """Validate data_graph against the shapes, with the ontology's class hierarchy in view."""
+    """Validate data_graph (an rdflib Graph or the loader's kg.convert.NTriplesGraph) against the
+    shapes, with the ontology's class hierarchy in view."""
     engine = choose_engine(engine)
     ontology = ontology if ontology is not None else load_ontology(config)
     if engine == "shacl":
@@ -212,11 +213,7 @@ def _validate_with_shacl(data_graph, config: Config, origins: dict, ontology) ->
 
 def _from_nt(text: str | None):
     """An rdflib term from one N-Triples term (<iri>, _:b, "literal"^^<dt>, "literal"@en)."""
-    if text is None:
-        return None
-    if text.startswith("_:"):
-        return BNode(text[2:])
-    return from_n3(text)
+    return None if text is None else rdflib_term(text)
 
 
 def _short_path(path: str | None, namer) -> str | None:

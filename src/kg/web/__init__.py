@@ -17,7 +17,8 @@ from ..query_engine import DataVersion, EmbeddedEngine, QueryEngine
 from ..reconcile import Limits, ReconciliationService
 from ..remote_engine import StoreEngine
 from ..remote_store import StoreClient, endpoints_of
-from . import browse, downloads, entities, errors, home, network, paths, reconcile, search, security, site, timeline
+from . import (browse, downloads, entities, errors, home, integrity, network, paths, reconcile, search, security, site,
+               timeline)
 from .admission import ClientBudgets
 from .dataset import StoreDataset, load_dataset
 from .entity_view import quote_href
@@ -46,6 +47,8 @@ def create_app(config: Config | None = None) -> Flask:
         engine = make_engine(config, lambda: dataset.store, DataVersion(dataset.etag, dataset.last_modified),
                              opener=dataset.opener)
         cache_bytes = config.response_cache_bytes
+        if dataset.verification is not None:  # the dataset's SHA-256 and quad count, while serving
+            dataset.verification.start()
     state = AppState(
         config=config,
         dataset=dataset,
@@ -63,6 +66,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     state.attach(app)
     errors.init_app(app)
+    integrity.init_app(app, lambda: dataset.damage)
     security.init_app(app)
     site.init_app(app, engine, config.base)
     for module in BLUEPRINTS:

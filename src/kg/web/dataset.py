@@ -25,6 +25,8 @@ import pyoxigraph as ox
 from ..config import Config, DataFile
 from ..errors import KgError
 from ..store import load_store, open_store
+from .integrity import (Verification, check_at_start, check_contents, check_in_full, needs_full_check_at_start,
+                        read_manifest)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Dataset:
     preloaded: ox.Store | None = None
     graph_sizes: dict[str, int] | None = None  # named graph -> triples, when the build says (else counted)
     statistics: dict | None = None  # the build's statistics.json (kg.store.store_statistics), if any
+    verification: Verification | None = None  # the build's background check (kg.web.integrity), if any
     _store: ox.Store | None = field(default=None, repr=False)
     _pid: int = field(default=0, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -51,15 +54,10 @@ class Dataset:
                     self._pid = os.getpid()
         return self._store
 
-
-def _digest_and_lines(path: Path, chunk: int = 1 << 20) -> tuple[str, int]:
-    """(SHA-256 hex, lines) of a file, read once in chunks (an N-Quads file: one quad per line)."""
-    digest, lines = hashlib.sha256(), 0
-    with path.open("rb") as data:
-        while block := data.read(chunk):
-            digest.update(block)
-            lines += block.count(b"\n")
-    return digest.hexdigest(), lines
+    @property
+    def damage(self) -> str | None:
+        """Why the build must not be served (its background check failed), or None."""
+        return self.verification.failure if self.verification is not None else None
 
 
 GRAPH_SIZES = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
@@ -84,6 +82,8 @@ class StoreDataset:
     files: tuple[DataFile, ...] = ()
     graph_sizes = None  # counted through the engine
     statistics = None
+    verification = None  # the store answers for its own data
+    damage = None
 
     def __init__(self, engine):
         self.engine = engine
@@ -95,26 +95,6 @@ class StoreDataset:
     @property
     def last_modified(self) -> datetime:
         return self.engine.version().last_modified
-
-
-def check_against_manifest(config: Config, actual: str, quads: int) -> None:
-    """KgError (one line) unless the built dataset has the SHA-256 (`actual`, hex) and quad count its
-    manifest records: a dataset cut short, emptied or edited must not be served as if it were the build."""
-    path, manifest_path = config.dataset_path, config.build_dir / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        expected = manifest["dataset_sha256"]
-    except FileNotFoundError:
-        raise KgError("the build has no manifest.json: it is incomplete; run `kg build` again", str(path)) from None
-    except (OSError, ValueError, KeyError, TypeError):
-        raise KgError("the build's manifest.json is damaged; run `kg build` again", str(manifest_path)) from None
-    if actual != expected:
-        raise KgError(f"damaged build: SHA-256 {actual[:12]}... is not the {expected[:12]}... its manifest "
-                      "records; run `kg build` again", str(path))
-    expected_quads = manifest.get("dataset_quads")
-    if expected_quads is not None and quads != expected_quads:
-        raise KgError(f"damaged build: {quads} quads where its manifest records {expected_quads}; "
-                      "run `kg build` again", str(path))
 
 
 def served_files(config: Config) -> tuple[DataFile, ...]:
@@ -140,36 +120,31 @@ def load_dataset(config: Config) -> Dataset:
         digest.update(data)
         newest = max(newest, path.stat().st_mtime)
         if not config.data_files:  # the built dataset: it must be the one the build wrote
-            check_against_manifest(config, hashlib.sha256(data).hexdigest(), len(store))
+            check_contents(config, read_manifest(config), hashlib.sha256(data).hexdigest(), len(store))
     modified = datetime.fromtimestamp(int(newest), tz=timezone.utc)
     return Dataset(files=files, etag=digest.hexdigest()[:32], last_modified=modified, preloaded=store)
 
 
 def _built_dataset(config: Config) -> Dataset:
     """The build's on-disk store: the ETag and the graph sizes come from its manifest (written and
-    checked by `kg build`), so nothing is parsed or counted in the store at start-up. What is checked:
-    the build's dataset file against the manifest's SHA-256 and quad count (one streamed read: the
-    ETag says it is that file), and the store by opening it (RocksDB checks its files against its
-    own MANIFEST: a file cut short or missing is refused; kg build checked its quad count)."""
-    manifest_path = config.build_dir / "manifest.json"
-    for required in (manifest_path, config.dataset_path):
-        if not required.is_file():
-            raise KgError(f"the build has no {required.name}: it is incomplete; run `kg build` again", str(required))
-    check_against_manifest(config, *_digest_and_lines(config.dataset_path))
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        digest = manifest["dataset_sha256"]
-        triples = manifest["triples"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise KgError(f"the build's manifest is missing or unreadable ({exc}): run `kg build` again",
-                      str(manifest_path)) from None
-    open_store(config.store_path)  # fails here, with the path, rather than in every worker
+    checked by `kg build`), so nothing is parsed or counted in the store at start-up. Checked here:
+    the manifest, dataset.nq's size and the store's opening (kg.web.integrity.check_at_start); the
+    dataset's SHA-256 and quad count are checked by `verification`, in the background once
+    create_app starts it (or here, in full, for a manifest that records no size)."""
+    manifest = read_manifest(config)
+    check_at_start(config, manifest)
+    if needs_full_check_at_start(manifest):
+        check_in_full(config, manifest)
+    store = open_store(config.store_path)  # fails here, with the path, rather than in every worker
     modified = datetime.fromtimestamp(int(config.dataset_path.stat().st_mtime), tz=timezone.utc)
-    sizes = {config.graph(name): int(count) for name, count in triples.items()}
+    sizes = {config.graph(name): int(count) for name, count in manifest["triples"].items()}
     statistics_path = config.build_dir / "statistics.json"
     try:
         statistics = json.loads(statistics_path.read_text(encoding="utf-8")) if statistics_path.is_file() else None
     except ValueError:
         statistics = None  # counted again, once per process
-    return Dataset(files=(DataFile(config.dataset_path),), etag=str(digest)[:32], last_modified=modified,
-                   opener=lambda: open_store(config.store_path), graph_sizes=sizes, statistics=statistics)
+    verification = Verification(lambda: check_in_full(config, manifest), str(config.dataset_path))
+    return Dataset(files=(DataFile(config.dataset_path),), etag=manifest["dataset_sha256"][:32],
+                   last_modified=modified, opener=lambda: open_store(config.store_path), graph_sizes=sizes,
+                   statistics=statistics, verification=verification,
+                   _store=store, _pid=os.getpid())  # this process's handle; a forked worker opens its own

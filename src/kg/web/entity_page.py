@@ -85,7 +85,17 @@ def _hash_resources(engine, node: ox.NamedNode) -> list[ox.Triple]:
 
 
 def terms_under(engine, iri: str) -> list[ox.Triple]:
-    return list(set(subjects_under(engine, _namespace(iri))))
+    """Every triple, in any graph, about the terms of the ontology or of a scheme: the subjects under
+    its namespace in the named graphs that describe the ontology or the scheme itself (the build's
+    ontology graph: a few hundred triples whatever the size of the data), each looked up by index.
+    Only a vocabulary described in the default graph (--data files) is found by scanning the store."""
+    graphs = {q.graph_name for q in engine.quads(ox.NamedNode(iri), None, None)}
+    if not graphs or not all(isinstance(graph, ox.NamedNode) for graph in graphs):
+        return list(set(subjects_under(engine, _namespace(iri))))
+    namespace = _namespace(iri)
+    terms = {q.subject for graph in graphs for q in engine.quads(None, None, None, graph)
+             if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(namespace)}
+    return list({q.triple for term in terms for q in engine.quads(term, None, None)})
 
 
 def rdf_document(config: Config, engine, iri: str, fmt) -> bytes:

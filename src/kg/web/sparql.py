@@ -24,6 +24,7 @@ from ..query_engine import READ_GRAPH, DatasetDescription, EngineUnavailable, Qu
 from ..sparql_results import Serialized
 from ..sparql_scan import QueryRejected
 from .errors import REQUEST_ID
+from .integrity import refusal
 from .protocol_answer import (CORS_HEADERS, Call, Reply, answer_query, client_copy_is_current, error_reply,
                               evaluated, iri, limits, not_modified, result_reply)
 from .protocol_formats import NotAcceptable, negotiate
@@ -66,8 +67,11 @@ class SparqlEndpoint:
                                [("Allow", ALLOW)])
         try:
             sparql = read_request(call.environ, call.config.max_body_bytes)
+            damage = call.dataset.damage  # the build failed its check while serving (kg.web.integrity)
             if self.page is not None and prefers_html(call.environ, sparql):
-                return self.page.answer(call, sparql)
+                return self.page.answer(call, sparql, refused=refusal(damage) if damage else None)
+            if damage:
+                return error_reply(call, 503, refusal(damage))
             if sparql.operation == "description":
                 return _describe_service(call, sparql)
             if sparql.operation == "graph":

@@ -116,10 +116,13 @@ class SparqlPage:
     def prefixes(self) -> dict[str, str]:
         return dict(sorted(vocab.prefixes(self.state.config.base).items()))
 
-    def answer(self, call: Call, sparql: SparqlRequest) -> Reply:
+    def answer(self, call: Call, sparql: SparqlRequest, refused: str | None = None) -> Reply:
+        """The page, with the query's results; `refused`: the 503's reason instead (nothing evaluated)."""
         status, results, error, extra, on_close = 200, None, None, [], None
         query = sparql.query if sparql.operation == "query" else None
-        if query is not None:
+        if refused is not None:
+            status, error = 503, refused
+        elif query is not None:
             status, results, error, extra, on_close = self._evaluate(call, sparql)
         params = dict(parse_qsl(call.environ.get("QUERY_STRING", ""), keep_blank_values=True))
         with self.app.request_context(call.environ):
