@@ -8,6 +8,7 @@ import json
 import pytest
 
 from kg import catalog as catalog_module
+from kg.canonical import read_dataset
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +63,10 @@ def test_hedged_relations_are_claims_never_plain_relations(catalog):
     for claim in catalog.claims:
         if claim.is_relation and claim.status in ("alleged", "claimed", "denied"):
             assert (claim.subject, claim.predicate, claim.object) not in plain, claim.id
+
+
+def test_the_records_read_from_the_quads_in_memory_equal_those_read_from_the_store(catalog, built):
+    from_quads = catalog_module.from_quads(read_dataset(built.dataset_path).quads(), built)
+    fields = [name for name in vars(catalog) if not name.startswith("_")]
+    assert fields and all(getattr(from_quads, name) == getattr(catalog, name) for name in fields)
+    assert len(from_quads.entities) > 100 and len(from_quads.claims) > 200 and from_quads.relations

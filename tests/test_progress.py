@@ -19,6 +19,19 @@ def test_steps_are_numbered_and_timed(caplog):
     assert messages[2] == "[2/2] writing"
 
 
+def test_a_step_started_beside_the_next_keeps_its_number_and_place(caplog):
+    caplog.set_level(logging.INFO)
+    steps = Steps(2, logging.getLogger("test.steps"))
+    store_done = steps.start("store", "loading the store")  # runs beside the next step, finishes after it
+    with steps.step("dumps", "writing"):
+        pass
+    store_done()
+    assert list(steps.seconds) == ["store", "dumps"] and all(s >= 0 for s in steps.seconds.values())
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[:3] == ["[1/2] loading the store", "[2/2] writing", messages[2]]
+    assert messages[2].startswith("[2/2] dumps: done in ") and messages[3].startswith("[1/2] store: done in ")
+
+
 def test_counter_logs_a_line_every_tenth_with_counts_and_rate(caplog):
     caplog.set_level(logging.INFO)
     counter = Counter("files", 100, "files", logging.getLogger("test.counter"), stream=io.StringIO())

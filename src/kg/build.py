@@ -24,12 +24,13 @@ import tempfile
 import time
 import traceback
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import dump, infer, link, load, records, validate, vocab
+from . import catalog, dump, infer, link, load, records, validate, vocab
 from .canonical import TYPE_KEY, SortedDataset, sorted_dataset
 from .config import Config
 from .errors import KgError
@@ -117,16 +118,7 @@ def _build(config: Config, engine: str) -> dict:
             summary["dataset_bytes"] = staged.dataset_path.stat().st_size  # kg serve's check at start
             _write_json(staging / "origins.json", origins)
             del origins
-        with steps.step("store", "bulk-loading the query store"):
-            summary["store"] = {"path": "store", "quads": write_verified_store(staged, summary)}
-            # Counted once here, so that no server process scans the store for its service description.
-            _write_json(staging / STATISTICS_FILE, store_statistics(open_store(staged.store_path)))
-            _write_json(staging / "manifest.json", summary)
-        with steps.step("dumps", "writing the downloads"):
-            dump.write_dumps(staged, dataset=dataset)
-        with steps.step("records", "writing the pages' records"):
-            summary["records"] = records.build_records(staged)
-            _write_json(staging / "manifest.json", summary)
+        write_outputs(staged, summary, dataset, steps)
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return {**summary, "step_seconds": steps.seconds}
@@ -222,6 +214,36 @@ def write_dataset(config: Config, graphs: dict) -> tuple[SortedDataset, str]:
                 out.write(chunk)
                 digest.update(chunk)
     return dataset, digest.hexdigest()
+
+
+def write_outputs(config: Config, summary: dict, dataset: SortedDataset, steps: Steps) -> None:
+    """The manifest, then the query store beside the downloads and the pages' records, into
+    `config.build_dir`; the manifest again, with the records file's checksum.
+
+    The store is bulk-loaded in a thread beside the downloads: pyoxigraph loads without the GIL,
+    while the downloads are mostly serialized holding it (and gzipped in another thread). A
+    failure of either fails the build once the other has stopped, and nothing is published."""
+    summary["store"] = {"path": "store", "quads": sum(summary["triples"].values())}  # checked as it is loaded
+    _write_json(config.build_dir / "manifest.json", summary)  # the downloads take the release from it
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store") as background:
+        store_done = steps.start("store", "bulk-loading the query store (beside the downloads)")
+        stored = background.submit(_write_store_step, config, summary, store_done)
+        with steps.step("dumps", "writing the downloads"):
+            # Read once from the quads in memory: the exports and the pages' records both need it.
+            records_read = catalog.from_quads(dataset.quads(), config)
+            dump.write_dumps(config, dataset=dataset, catalog=records_read)
+        with steps.step("records", "writing the pages' records"):
+            summary["records"] = records.build_records(config, records_read)
+        del records_read
+        stored.result()
+    _write_json(config.build_dir / "manifest.json", summary)  # now with the records file's checksum
+
+
+def _write_store_step(config: Config, summary: dict, done) -> None:
+    write_verified_store(config, summary)
+    # Counted once here, so that no server process scans the store for its service description.
+    _write_json(config.build_dir / STATISTICS_FILE, store_statistics(open_store(config.store_path)))
+    done()
 
 
 def write_verified_store(config: Config, summary: dict) -> int:

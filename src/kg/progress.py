@@ -21,16 +21,28 @@ class Steps:
         self.total = total
         self.number = 0
         self.log = logger
-        self.seconds: dict[str, float] = {}
+        self.seconds: dict[str, float | None] = {}  # None: started, not done
 
     @contextmanager
     def step(self, name: str, what: str):
-        self.number += 1
-        self.log.info("[%d/%d] %s", self.number, self.total, what)
-        started = time.monotonic()
+        done = self.start(name, what)
         yield
-        self.seconds[name] = round(time.monotonic() - started, 3)
-        self.log.info("[%d/%d] %s: done in %.1f s", self.number, self.total, name, self.seconds[name])
+        done()
+
+    def start(self, name: str, what: str):
+        """Log "[n/N] what" now; return the function that logs "[n/N] name: done in ..." and keeps
+        the duration: for a step that runs beside the next ones (in a thread), which may finish
+        after them. `seconds` stays in the order the steps started."""
+        self.number += 1
+        number, started = self.number, time.monotonic()
+        self.seconds[name] = None  # its place; the duration once done
+        self.log.info("[%d/%d] %s", number, self.total, what)
+
+        def done() -> None:
+            self.seconds[name] = round(time.monotonic() - started, 3)
+            self.log.info("[%d/%d] %s: done in %.1f s", number, self.total, name, self.seconds[name])
+
+        return done
 
 
 class Counter:

