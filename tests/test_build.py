@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+import kg.build as build_module
 from kg.build import _Beside, build
 from kg.config import PROJECT_ROOT, from_env
 from kg.errors import KgError
@@ -175,3 +176,17 @@ def test_an_inference_error_fails_the_build_with_its_message_and_keeps_the_old_b
     with pytest.raises(KgError, match="unknown inference engine 'hermit'"):
         build(config, engine="hermit")
     assert snapshot(project / "build") == before
+
+
+def test_with_too_little_memory_for_both_the_closure_comes_after_validation_with_the_same_build(
+        built, tmp_path, monkeypatch, caplog):
+    """Validation and the closure run side by side only if the memory holds both (kg.build._room_for_both):
+    a 10M-triple build would not fit on a 24 GB machine. One after the other gives the same dataset."""
+    monkeypatch.setattr(build_module, "_available_memory", lambda: 0)
+    assert not build_module._room_for_both(1)
+    config = built.replace(build_dir=tmp_path / "build")
+    with caplog.at_level("INFO", logger="kg.build"):
+        build(config)
+    assert "the OWL-RL closure after it" in caplog.text
+    assert "begun beside validation" not in caplog.text
+    assert config.dataset_path.read_bytes() == built.dataset_path.read_bytes()

@@ -25,6 +25,7 @@ import time
 import traceback
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -87,10 +88,17 @@ def _build(config: Config, engine: str) -> dict:
         node_ids = {iri[len(config.base):] for iri in loaded.origins}
         asserted += link.mapping_graph(config, known_ids=node_ids)  # a link to an unknown node stops the build
     # Validation and inference only read the asserted graph: the closure is computed in a child
-    # process (which shares the graph copy-on-write) while this one validates, on a second core.
-    with _Beside("the OWL-RL closure", _inferred_text, asserted, ontology, engine) as inferring:
+    # process (which shares the graph copy-on-write) while this one validates, on a second core,
+    # if the machine's memory holds both; else once validation is done (and its memory freed).
+    beside = _room_for_both(len(asserted))
+    with ExitStack() as stack:
+        def start_inferring() -> _Beside:
+            return stack.enter_context(_Beside("the OWL-RL closure", _inferred_text, asserted, ontology, engine))
+
+        inferring = start_inferring() if beside else None
         with steps.step("validate", f"validating {len(asserted)} asserted triples against the SHACL shapes "
-                                    "(the OWL-RL closure is computed beside it)"):
+                                    + ("(the OWL-RL closure is computed beside it)" if beside else
+                                       "(the OWL-RL closure after it: the memory would not hold both at once)")):
             report = validate.validate(asserted, config, loaded.origins, ontology=ontology)
         if not report.conforms:
             raise ValidationFailed(  # the child is stopped on the way out
@@ -98,8 +106,9 @@ def _build(config: Config, engine: str) -> dict:
             )
         if report.violations:  # warnings only: they do not stop the build, but the curators should see them
             log.info("%s", report.to_text())
-        with steps.step("infer", f"computing the OWL-RL closure ({engine}), begun beside validation"):
-            text, seconds, cpu, peak = inferring.result()
+        with steps.step("infer", f"computing the OWL-RL closure ({engine})"
+                                 + (", begun beside validation" if beside else "")):
+            text, seconds, cpu, peak = (inferring or start_inferring()).result()
             log.info("  the closure took %.1f s (%.1f s CPU, peak memory %.2f GB) in its own process",
                      seconds, cpu, peak)
             inferred = NTriplesGraph.from_text(text)
@@ -122,6 +131,29 @@ def _build(config: Config, engine: str) -> dict:
         _publish(staging, config.build_dir.resolve())
     log.info("built %s in %.1f s", config.build_dir, time.monotonic() - started)
     return {**summary, "step_seconds": steps.seconds}
+
+
+# Memory of validation and the closure side by side, per asserted triple: measured at 1M (bench/RESULTS.md,
+# "Load, validate ‖ infer"): the validator's graph ~0.9 GB and the closure's process ~1.5 GB.
+_BOTH_BYTES_PER_TRIPLE = 2600
+_MEMORY_LEFT = 1024 ** 3  # kept free for everything else on the machine
+
+
+def _room_for_both(triples: int) -> bool:
+    """Whether the memory available now holds validation and the closure at once (`triples` asserted)."""
+    return triples * _BOTH_BYTES_PER_TRIPLE + _MEMORY_LEFT <= _available_memory()
+
+
+def _available_memory() -> float:
+    """Bytes the kernel could give without swapping (MemAvailable); unknown: no limit."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return float("inf")
 
 
 def _inferred_text(asserted, ontology, engine: str) -> tuple[str, float, float, float]:
