@@ -259,9 +259,12 @@ class Outcome:
 
 
 def measure(endpoint: Endpoint, attack: Attack, seconds: float, interval: float = 0.2,
-            after: float = 2.0, normal: float = 0.5) -> Outcome:
+            after: float = 2.0, normal: float = 0.5, drain: float = 30.0) -> Outcome:
     """Run `attack` for `seconds` with the probe going; keep probing `after` seconds once it stops.
-    Every probe sent while the attack runs counts, from its very first moment."""
+    Every probe sent while the attack runs counts, from its very first moment. Before returning, wait
+    (at most `drain` seconds) for the attack's requests still in flight to be answered, so that the
+    next attack measured starts alone (a runaway query sent just before the stop runs on until the
+    server stops it: left running, it would count against the next attack)."""
     stop = threading.Event()
     start = time.monotonic()
     threads = attack.run(endpoint, stop)
@@ -271,8 +274,9 @@ def measure(endpoint: Endpoint, attack: Attack, seconds: float, interval: float 
     ended = time.monotonic()
     time.sleep(after)
     probe.stop()
-    for thread in threads:
-        thread.join(0.1)  # stragglers are daemons, bounded by their socket timeouts
+    drained = time.monotonic() + drain
+    for thread in threads:  # daemons, bounded by their socket timeouts
+        thread.join(max(0.0, drained - time.monotonic()))
     recovered = None
     streak = 0
     for sent, took, status in probe.samples:
