@@ -204,6 +204,23 @@ def _links(catalog: Catalog, nodes: dict[str, Node]) -> list[Link]:
     return links
 
 
+def _narrow(bounds: dict[str, list[date | None]], constraints: list[tuple[str, str, str]]) -> None:
+    """Narrow each event's [first, last] `bounds` in place by its (event, after|before, other)
+    `constraints`, to a fixed point (one round per event, and one to see nothing changes, at most)."""
+    for _ in range(len(bounds) + 1):
+        changed = False
+        for node_id, relation, other in constraints:
+            if node_id not in bounds or other not in bounds:
+                continue
+            mine, theirs = bounds[node_id], bounds[other]
+            if relation == "after" and theirs[0] and (mine[0] is None or mine[0] < theirs[0]):
+                mine[0], changed = theirs[0], True
+            if relation == "before" and theirs[1] and (mine[1] is None or mine[1] > theirs[1]):
+                mine[1], changed = theirs[1], True
+        if not changed:
+            break
+
+
 def _derive_spans(nodes: dict[str, Node]) -> None:
     """Bounds for undated events from their after/before relations (and the inverse ones pointing
     at them), to a fixed point: "after X" cannot start before X's first day; "before Y" cannot end
@@ -217,18 +234,7 @@ def _derive_spans(nodes: dict[str, Node]) -> None:
     for node_id, node in nodes.items():
         if node.is_event:
             bounds[node_id] = [node.span.first if node.span else None, node.span.last if node.span else None]
-    for _ in range(len(nodes)):
-        changed = False
-        for node_id, relation, other in constraints:
-            if node_id not in bounds or other not in bounds:
-                continue
-            mine, theirs = bounds[node_id], bounds[other]
-            if relation == "after" and theirs[0] and (mine[0] is None or mine[0] < theirs[0]):
-                mine[0], changed = theirs[0], True
-            if relation == "before" and theirs[1] and (mine[1] is None or mine[1] > theirs[1]):
-                mine[1], changed = theirs[1], True
-        if not changed:
-            break
+    _narrow(bounds, constraints)
     for node_id, (first, last) in bounds.items():
         node = nodes[node_id]
         if node.span is None and (first or last):
@@ -336,18 +342,7 @@ class LocalEvidence:
         for event_id, e in events.items():
             span = span_of(e.date, e.date_precision, e.date_qualifier, e.not_before, e.not_after)
             bounds[event_id] = [span.first if span else None, span.last if span else None]
-        for _ in range(len(events) + 1):
-            changed = False
-            for at, relation, other in constraints:
-                if at not in bounds or other not in bounds:
-                    continue
-                mine, theirs = bounds[at], bounds[other]
-                if relation == "after" and theirs[0] and (mine[0] is None or mine[0] < theirs[0]):
-                    mine[0], changed = theirs[0], True
-                if relation == "before" and theirs[1] and (mine[1] is None or mine[1] > theirs[1]):
-                    mine[1], changed = theirs[1], True
-            if not changed:
-                break
+        _narrow(bounds, constraints)
         first, last = bounds[node_id]
         return Span(first, last, "order") if first or last else None
 
