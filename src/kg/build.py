@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import catalog, dump, infer, link, load, records, validate, vocab
+from . import dump, infer, link, load, records, validate, vocab
 from .canonical import TYPE_KEY, SortedDataset, sorted_dataset
 from .config import Config
 from .errors import KgError
@@ -262,7 +262,7 @@ def write_outputs(config: Config, summary: dict, dataset: SortedDataset, steps: 
         stored = background.submit(_write_store_step, config, summary, store_done)
         with steps.step("dumps", "writing the downloads"):
             # Read once from the quads in memory: the exports and the pages' records both need it.
-            records_read = catalog.from_quads(dataset.quads(), config)
+            records_read = dump.read_catalog(dataset, config)
             dump.write_dumps(config, dataset=dataset, catalog=records_read)
         with steps.step("records", "writing the pages' records"):
             summary["records"] = records.build_records(config, records_read)

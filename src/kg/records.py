@@ -115,12 +115,9 @@ def build_records(config: Config, catalog: Catalog) -> dict:
     return {"path": RECORDS_FILE, "bytes": path.stat().st_size, "sha256": file_sha256(path)}
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
+def file_sha256(path: Path) -> str:
     with Path(path).open("rb") as data:
-        while block := data.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(data, "sha256").hexdigest()
 
 
 def temporary_records(catalog: Catalog) -> Path:

@@ -116,6 +116,7 @@ class Indexes:
     def documents(self) -> list:
         return [self.catalog.entities[i] for i, _, all_types in self.catalog.type_rows() if "SourceDocument" in all_types]
 
+
 def _event_type_title(catalog: Catalog, types: tuple[str, ...]) -> str:
     label = catalog.class_labels.get(types[0], types[0]) if types else "event"
     return label[:1].upper() + label[1:]

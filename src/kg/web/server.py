@@ -34,7 +34,7 @@ log = logging.getLogger("kg.serve")
 def run(config: Config, app) -> None:
     """Serve `app` with the server `config.server` names, until stopped."""
     if config.server == "granian":
-        pin = config.pin_workers and config.workers >= len(_cpus()) > 1
+        pin = pins_workers(config)
 
         def load(target):
             if pin:
@@ -107,7 +107,7 @@ def gunicorn_options(config: Config) -> dict:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "kg-serve",
-        **(_pinning() if config.pin_workers and config.workers >= len(_cpus()) > 1 else {}),
+        **(_pinning() if pins_workers(config) else {}),
     }
 
 
@@ -116,6 +116,11 @@ def gunicorn_options(config: Config) -> dict:
 # limit). When the two run on different CPUs each crossing is a cross-CPU wake-up, which costs far
 # more than the query on a virtual machine: measured, pinning each worker to one CPU gave ~1.5x the
 # uncached throughput on 2 cores (bench/RESULTS.md). Only done when workers fill every CPU anyway.
+def pins_workers(config: Config) -> bool:
+    """Whether each front worker is pinned to one CPU: asked for, and the workers fill every CPU."""
+    return config.pin_workers and config.workers >= len(_cpus()) > 1
+
+
 def _cpus() -> list[int]:
     return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
